@@ -1,0 +1,54 @@
+package dev.seedj.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Scaled dot-product attention and the head reshapes around it. Heads are contiguous blocks of
+ * features, as in BERT, ViT and OPT: feature {@code h * headDim + d} belongs to head {@code h}.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class AttentionMath {
+    private AttentionMath() {}
+
+    /**
+     * @param x [B, T, H * D]
+     * @param numHeads H
+     * @return [B, H, T, D]
+     */
+    public static NDArray splitHeads(NDArray x, int numHeads) {
+        Shape s = x.getShape();
+        long b = s.get(0);
+        long t = s.get(1);
+        long d = s.get(2) / numHeads;
+        return x.reshape(b, t, numHeads, d).transpose(0, 2, 1, 3);
+    }
+
+    /**
+     * @param x [B, H, T, D]
+     * @return [B, T, H * D]
+     */
+    public static NDArray mergeHeads(NDArray x) {
+        Shape s = x.getShape();
+        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+
+    /**
+     * {@code softmax(q k^T * scale + mask) v}.
+     *
+     * @param q [B, H, Tq, D]
+     * @param k [B, H, Tk, D]
+     * @param v [B, H, Tk, D]
+     * @param additiveMask broadcastable to [B, H, Tq, Tk] (0 keeps, a large negative value removes), or null
+     * @param scale multiplies the scores, usually {@code D^-0.5}
+     * @return [B, H, Tq, D]
+     */
+    public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray additiveMask, float scale) {
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale); // [B, H, Tq, Tk]
+        if (additiveMask != null) {
+            scores = scores.add(additiveMask);
+        }
+        return scores.softmax(-1).matMul(v); // [B, H, Tq, D]
+    }
+}

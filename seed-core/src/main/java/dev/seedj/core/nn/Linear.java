@@ -1,0 +1,69 @@
+package dev.seedj.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * A fully connected layer laid out as PyTorch's {@code nn.Linear}: {@code weight [out, in]},
+ * {@code bias [out]}; {@code y = x W^T + b}.
+ *
+ * <p>Forward passes only read parameters and are safe to run concurrently once loaded.
+ */
+public class Linear extends SeedBlock {
+    private final long inFeatures;
+    private final long outFeatures;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    /**
+     * @param inFeatures input width
+     * @param outFeatures output width
+     * @param withBias whether the layer has a bias
+     */
+    public Linear(long inFeatures, long outFeatures, boolean withBias) {
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.weight = declareParameter("weight", new Shape(outFeatures, inFeatures), ParameterInit.WEIGHT);
+        this.bias = withBias ? declareParameter("bias", new Shape(outFeatures), ParameterInit.ZEROS) : null;
+    }
+
+    /**
+     * @param x [..., in]
+     * @return [..., out]
+     */
+    public NDArray forward(NDArray x) {
+        return bias == null
+                ? ai.djl.nn.core.Linear.linear(x, weight.getArray()).singletonOrThrow()
+                : ai.djl.nn.core.Linear.linear(x, weight.getArray(), bias.getArray()).singletonOrThrow();
+    }
+
+    /** @return the weight parameter, [out, in] */
+    public Parameter weight() {
+        return weight;
+    }
+
+    /** @return the bias parameter, [out], or null when the layer has none */
+    public Parameter bias() {
+        return bias;
+    }
+
+    /** @return input width */
+    public long inFeatures() {
+        return inFeatures;
+    }
+
+    /** @return output width */
+    public long outFeatures() {
+        return outFeatures;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(inputs.singletonOrThrow()));
+    }
+}

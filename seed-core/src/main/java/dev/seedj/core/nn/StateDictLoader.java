@@ -1,0 +1,125 @@
+package dev.seedj.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import dev.seedj.core.weights.CheckpointException;
+import dev.seedj.core.weights.StateDict;
+import dev.seedj.core.weights.TensorInfo;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fills a {@link SeedBlock}'s parameters from a {@link StateDict} by their dotted names, checking every
+ * shape first. Missing parameters are an error unless declared optional; checkpoint keys that no parameter
+ * asks for are tolerated and reported (the reference loads with {@code strict=False}).
+ *
+ * <p>Stateless and thread-safe; the block being loaded must not be used concurrently.
+ */
+public final class StateDictLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(StateDictLoader.class);
+
+    private StateDictLoader() {}
+
+    /**
+     * Loads every parameter of {@code block} from {@code weights}; all are required.
+     *
+     * @param block the block to fill
+     * @param weights tensors named as the block's {@link SeedBlock#namedParameters()}
+     * @param manager owns the loaded arrays (usually the model's manager)
+     * @return what was loaded and what was left over
+     * @throws CheckpointException naming every missing parameter, or the first shape mismatch
+     */
+    public static LoadReport load(SeedBlock block, StateDict weights, NDManager manager) {
+        return load(block, weights, manager, name -> false);
+    }
+
+    /**
+     * Loads the parameters of {@code block} from {@code weights}.
+     *
+     * @param block the block to fill
+     * @param weights tensors named as the block's {@link SeedBlock#namedParameters()}
+     * @param manager owns the loaded arrays (usually the model's manager)
+     * @param optional parameters that may be absent (they keep their current array, or are initialised)
+     * @return what was loaded and what was left over
+     * @throws CheckpointException naming every missing required parameter, or the first shape mismatch
+     */
+    public static LoadReport load(
+            SeedBlock block, StateDict weights, NDManager manager, Predicate<String> optional) {
+        Map<String, Parameter> params = block.namedParameters();
+        Map<String, Shape> shapes = block.declaredShapes();
+        List<String> missing = new ArrayList<>();
+        List<String> missingOptional = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            String name = e.getKey();
+            if (!weights.contains(name)) {
+                (optional.test(name) ? missingOptional : missing).add(name);
+                continue;
+            }
+            TensorInfo info = weights.info(name);
+            if (!Arrays.equals(info.shape(), shapes.get(name).getShape())) {
+                throw new CheckpointException("weight '" + name + "' has shape " + Arrays.toString(info.shape())
+                        + " in the checkpoint but the model expects " + shapes.get(name)
+                        + " (is the config right for these weights?)");
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new CheckpointException("the checkpoint lacks " + missing.size() + " weight(s) of "
+                    + block.getClass().getSimpleName() + ": " + summarize(missing));
+        }
+        List<String> loaded = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            if (weights.contains(e.getKey())) {
+                assign(e.getValue(), weights.get(e.getKey(), manager));
+                loaded.add(e.getKey());
+            }
+        }
+        List<String> unexpected = new ArrayList<>();
+        for (String key : weights.keys()) {
+            if (!params.containsKey(key)) {
+                unexpected.add(key);
+            }
+        }
+        if (!unexpected.isEmpty()) {
+            LOG.info("{}: ignored {} checkpoint key(s) the model does not use: {}",
+                    block.getClass().getSimpleName(), unexpected.size(), summarize(unexpected));
+        }
+        if (!missingOptional.isEmpty()) {
+            LOG.debug("{}: optional weights not in the checkpoint: {}",
+                    block.getClass().getSimpleName(), summarize(missingOptional));
+        }
+        return new LoadReport(loaded, missingOptional, unexpected);
+    }
+
+    /**
+     * Attaches {@code array} to a parameter: as its array if it has none, else copied into the existing one.
+     *
+     * @param parameter the parameter
+     * @param array the new value; must have the parameter's shape
+     */
+    public static void assign(Parameter parameter, NDArray array) {
+        if (!parameter.isInitialized()) {
+            parameter.setArray(array);
+        } else {
+            NDArray current = parameter.getArray();
+            if (!current.getShape().equals(array.getShape())) {
+                throw new IllegalArgumentException("cannot assign " + array.getShape() + " to parameter '"
+                        + parameter.getName() + "' of shape " + current.getShape());
+            }
+            array.copyTo(current);
+            array.close();
+        }
+    }
+
+    private static String summarize(List<String> names) {
+        int shown = Math.min(names.size(), 20);
+        String head = String.join(", ", names.subList(0, shown));
+        return shown < names.size() ? head + ", ... (" + (names.size() - shown) + " more)" : head;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.seedj.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The pre-LayerNorm transformer block of ViT (timm and EVA naming):
+ * {@code x = x + attn(norm1(x)); x = x + mlp(norm2(x))}, with exact-erf GELU in the MLP.
+ *
+ * <p>Forward passes only read parameters and are safe to run concurrently once loaded.
+ */
+public final class VitBlock extends SeedBlock {
+    private final LayerNorm norm1;
+    private final FusedQkvAttention attn;
+    private final LayerNorm norm2;
+    private final Mlp mlp;
+
+    /**
+     * @param dim token width
+     * @param numHeads attention heads
+     * @param mlpHidden inner MLP width (timm: {@code int(dim * mlp_ratio)})
+     * @param eps LayerNorm epsilon
+     * @param qkvBias the layout of the qkv bias
+     */
+    public VitBlock(long dim, int numHeads, long mlpHidden, float eps, FusedQkvAttention.QkvBias qkvBias) {
+        this.norm1 = declareChild("norm1", new LayerNorm(dim, eps));
+        this.attn = declareChild("attn", new FusedQkvAttention(dim, numHeads, qkvBias));
+        this.norm2 = declareChild("norm2", new LayerNorm(dim, eps));
+        this.mlp = declareChild("mlp", new Mlp(dim, mlpHidden, ActivationFunction.GELU));
+    }
+
+    /**
+     * @param x [B, T, dim]
+     * @return [B, T, dim]
+     */
+    public NDArray forward(NDArray x) {
+        NDArray h = x.add(attn.forward(norm1.forward(x), null));
+        return h.add(mlp.forward(norm2.forward(h)));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(inputs.singletonOrThrow()));
+    }
+}
