@@ -1,0 +1,128 @@
+package dev.seedj.core.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * A state dict backed by one checkpoint file: subclasses say which tensors exist and hand over each tensor's
+ * bytes (contiguous, row-major, little-endian); this class converts them to Java arrays and NDArrays.
+ *
+ * <p>Reads may run concurrently from several threads if the subclass's {@link #readBytes} allows it;
+ * {@link #close()} must not race with reads.
+ */
+abstract class FileStateDict extends AbstractStateDict {
+    /** Largest Java array we allocate (a few below {@code Integer.MAX_VALUE}, as the JDK does). */
+    static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    private final Path file;
+    private volatile boolean closed;
+
+    FileStateDict(Path file) {
+        this.file = file;
+    }
+
+    /** @return the checkpoint file */
+    final Path file() {
+        return file;
+    }
+
+    /**
+     * Reads one tensor's elements.
+     *
+     * @param key a key of this state dict
+     * @param info its dtype and shape
+     * @param byteLength {@code numel * dtype.byteSize()}, already checked to fit a Java array
+     * @return exactly {@code byteLength} bytes from position 0, row-major, little-endian
+     */
+    abstract ByteBuffer readBytes(String key, TensorInfo info, int byteLength);
+
+    /** Releases the file handles; called once by {@link #close()}. */
+    abstract void closeFile();
+
+    @Override
+    public final NDArray get(String key, NDManager manager) {
+        TensorInfo info = info(key);
+        int count = elementCount(key, info);
+        ByteBuffer bytes = read(key, info, count);
+        Shape shape = new Shape(info.shape());
+        DType dtype = info.dtype();
+        if (dtype.isFloating()) {
+            return manager.create(ElementDecoder.toFloats(bytes, dtype, count), shape);
+        }
+        if (dtype == DType.BOOL) {
+            return manager.create(ElementDecoder.toBooleans(bytes, count), shape);
+        }
+        return manager.create(ElementDecoder.toLongs(bytes, dtype, count), shape);
+    }
+
+    @Override
+    public final float[] getFloats(String key) {
+        TensorInfo info = info(key);
+        if (!info.dtype().isFloating()) {
+            throw problem(key, "is " + info.dtype() + ", not a floating tensor");
+        }
+        int count = elementCount(key, info);
+        return ElementDecoder.toFloats(read(key, info, count), info.dtype(), count);
+    }
+
+    @Override
+    public final void close() {
+        if (!closed) {
+            closed = true;
+            closeFile();
+        }
+    }
+
+    /** @throws CheckpointException if {@link #close()} was called */
+    final void ensureOpen() {
+        if (closed) {
+            throw new CheckpointException(file + ": the state dict is closed");
+        }
+    }
+
+    /**
+     * @param key the tensor involved
+     * @param what what is wrong with it
+     * @return an exception naming the file and the key
+     */
+    final CheckpointException problem(String key, String what) {
+        return new CheckpointException(file + ": tensor '" + key + "' " + what);
+    }
+
+    /**
+     * @param key the tensor involved
+     * @param what what is wrong with it
+     * @param cause the underlying failure
+     * @return an exception naming the file and the key
+     */
+    final CheckpointException problem(String key, String what, Throwable cause) {
+        return new CheckpointException(file + ": tensor '" + key + "' " + what, cause);
+    }
+
+    /** @return a "no such key" exception naming the file */
+    final CheckpointException missing(String key) {
+        return new CheckpointException(file + ": no tensor named '" + key + "'");
+    }
+
+    private ByteBuffer read(String key, TensorInfo info, int count) {
+        ensureOpen();
+        int byteLength = count * info.dtype().byteSize();
+        ByteBuffer bytes = readBytes(key, info, byteLength);
+        if (bytes.remaining() != byteLength) {
+            throw problem(key, "yielded " + bytes.remaining() + " bytes, expected " + byteLength);
+        }
+        return bytes;
+    }
+
+    private int elementCount(String key, TensorInfo info) {
+        long numel = info.numel();
+        if (numel > MAX_ARRAY / info.dtype().byteSize()) {
+            throw problem(key, "has " + numel + " elements of " + info.dtype()
+                    + ", too many to read into one Java array");
+        }
+        return (int) numel;
+    }
+}
