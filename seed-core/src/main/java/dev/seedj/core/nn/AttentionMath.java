@@ -45,7 +45,9 @@ public final class AttentionMath {
      * @return [B, H, Tq, D]
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray additiveMask, float scale) {
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale); // [B, H, Tq, Tk]
+        NDArray keysT = k.transpose(0, 1, 3, 2); // [B, H, D, Tk]
+        keysT.attach(q.getManager()); // k may belong to a long-lived KvCache: free the view with the caller's arrays
+        NDArray scores = q.matMul(keysT).muli(scale); // [B, H, Tq, Tk]
         if (additiveMask != null) {
             scores = scores.add(additiveMask);
         }

@@ -6,8 +6,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,6 +30,8 @@ public abstract class SeedBlock extends AbstractBlock {
     private final Map<String, Parameter> namedParams = new LinkedHashMap<>();
     private final Map<String, Shape> declaredShapes = new LinkedHashMap<>();
     private final Map<String, SeedBlock> namedChildren = new LinkedHashMap<>();
+    /** Every sub-block in declaration order, inline ones (empty name) included. */
+    private final List<Map.Entry<String, SeedBlock>> children = new ArrayList<>();
 
     /**
      * Declares a parameter of this block.
@@ -61,7 +65,10 @@ public abstract class SeedBlock extends AbstractBlock {
      */
     protected final <B extends SeedBlock> B declareChild(String name, B block) {
         addChildBlock(name, block);
-        namedChildren.put(name, block);
+        children.add(Map.entry(name, block));
+        if (!name.isEmpty()) {
+            namedChildren.put(name, block);
+        }
         return block;
     }
 
@@ -79,7 +86,7 @@ public abstract class SeedBlock extends AbstractBlock {
         return Collections.unmodifiableMap(out);
     }
 
-    /** @return the direct sub-blocks by their state-dict names */
+    /** @return the direct sub-blocks by their state-dict names (inline sub-blocks are not listed) */
     public final Map<String, SeedBlock> namedChildren() {
         return Collections.unmodifiableMap(namedChildren);
     }
@@ -93,7 +100,7 @@ public abstract class SeedBlock extends AbstractBlock {
                 shapes.put(prefix + e.getKey(), declaredShapes.get(e.getKey()));
             }
         }
-        for (Map.Entry<String, SeedBlock> e : namedChildren.entrySet()) {
+        for (Map.Entry<String, SeedBlock> e : children) {
             String childPrefix = e.getKey().isEmpty() ? prefix : prefix + e.getKey() + ".";
             e.getValue().collect(childPrefix, params, shapes);
         }
