@@ -47,10 +47,28 @@ public final class AttentionMath {
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray additiveMask, float scale) {
         NDArray keysT = k.transpose(0, 1, 3, 2); // [B, H, D, Tk]
         keysT.attach(q.getManager()); // k may belong to a long-lived KvCache: free the view with the caller's arrays
-        NDArray scores = q.matMul(keysT).muli(scale); // [B, H, Tq, Tk]
-        if (additiveMask != null) {
-            scores = scores.add(additiveMask);
+        NDArray scores = q.matMul(keysT); // [B, H, Tq, Tk]
+        if (scale != 1f) {
+            // The scale is a tensor of the call's manager, not a Number: DJL turns a Number operand into a
+            // temporary tensor that it frees at once, while autograd keeps it for mul's backward pass (which
+            // would then read freed memory and produce random gradients).
+            NDArray factor = q.getManager().create(scale); // []
+            scores = replace(scores, scores.mul(factor));
         }
-        return scores.softmax(-1).matMul(v); // [B, H, Tq, D]
+        if (additiveMask != null) {
+            scores = replace(scores, scores.add(additiveMask));
+        }
+        NDArray probs = replace(scores, scores.softmax(-1)); // [B, H, Tq, Tk]
+        return replace(probs, probs.matMul(v)); // [B, H, Tq, D]
+    }
+
+    /**
+     * Frees a score-sized temporary as soon as its successor exists, so that a layer holds one or two
+     * [B, H, Tq, Tk] arrays rather than four. Safe under autograd: the graph keeps its own references to
+     * the (natively allocated) tensors backward reads.
+     */
+    private static NDArray replace(NDArray previous, NDArray next) {
+        previous.close();
+        return next;
     }
 }

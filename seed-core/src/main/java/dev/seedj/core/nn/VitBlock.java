@@ -36,8 +36,9 @@ public final class VitBlock extends SeedBlock {
      * @return [B, T, dim]
      */
     public NDArray forward(NDArray x) {
-        NDArray h = x.add(attn.forward(norm1.forward(x), null));
-        return h.add(mlp.forward(norm2.forward(h)));
+        // each residual branch frees its intermediates (qkv, scores, MLP hidden) as soon as it is done
+        NDArray h = x.add(ArrayScopes.branch(x, t -> attn.forward(norm1.forward(t), null)));
+        return h.add(ArrayScopes.branch(h, t -> mlp.forward(norm2.forward(t))));
     }
 
     @Override

@@ -226,7 +226,8 @@ public final class TrainingLoop<B> implements AutoCloseable {
                     LossTerms terms = Objects.requireNonNull(step.compute(batch, scope),
                             "the training step returned no LossTerms");
                     NDArray total = terms.total(scope); // []
-                    collector.backward(k == 1 ? total : total.div(k));
+                    // divide by a tensor of the scope: autograd keeps the divisor, and DJL frees a Number's tensor
+                    collector.backward(k == 1 ? total : total.div(scope.create((float) k)));
                     values = terms.values();
                 }
                 values.forEach((name, v) -> losses.merge(name, v / k, Double::sum));

@@ -1,0 +1,81 @@
+package dev.seedj.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.UnaryOperator;
+
+/**
+ * Bounds the memory of a forward pass. DJL frees an array only when its manager closes, so a pass run in
+ * one manager keeps every intermediate activation of every layer alive until the call ends (gigabytes for
+ * a batch of images through a ViT). These helpers run a layer, or a residual branch, in a sub-manager that
+ * frees its intermediates as soon as it is done and keeps only its output.
+ *
+ * <p>While autograd records (PyTorch grad mode on in this thread) the helpers free nothing and just run the
+ * computation: backward needs the activations anyway, and a tensor built from Java memory that backward
+ * reads must keep its handle open until then.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ArrayScopes {
+    private ArrayScopes() {}
+
+    /**
+     * Runs one layer and frees everything it allocated except its output; the input is consumed (freed
+     * with the intermediates), so it must be an intermediate nothing reads afterwards.
+     *
+     * @param input the layer's input, consumed
+     * @param layer computes the output from the input
+     * @param borrowed other arrays the layer reads (e.g. the encoder states of cross-attention): what the
+     *     layer derives from them is freed too, and they return to their own managers afterwards
+     * @return the layer's output, owned by the manager {@code input} had
+     */
+    public static NDArray layer(NDArray input, UnaryOperator<NDArray> layer, NDArray... borrowed) {
+        if (JniUtils.isGradMode()) {
+            return layer.apply(input);
+        }
+        NDManager outer = input.getManager();
+        try (NDManager scope = outer.newSubManager()) {
+            input.attach(scope);
+            for (NDArray b : borrowed) {
+                b.tempAttach(scope);
+            }
+            NDArray output = layer.apply(input);
+            output.attach(outer);
+            return output;
+        }
+    }
+
+    /**
+     * Runs a residual branch and frees everything it allocated except its output; the input is kept.
+     *
+     * @param input the branch's input (returns to its manager afterwards)
+     * @param branch computes the branch output
+     * @return the branch output, owned by {@code input}'s manager
+     */
+    public static NDArray branch(NDArray input, UnaryOperator<NDArray> branch) {
+        if (JniUtils.isGradMode()) {
+            return branch.apply(input);
+        }
+        NDManager outer = input.getManager();
+        try (NDManager scope = outer.newSubManager()) {
+            input.tempAttach(scope);
+            NDArray output = branch.apply(input);
+            output.attach(outer);
+            return output;
+        }
+    }
+
+    /**
+     * Moves an array computed from parameters only (an operation whose first operand is a parameter puts
+     * its result in the parameters' manager, which lives as long as the model) to the current call.
+     *
+     * @param derived the new array
+     * @param activation an array of the current call
+     * @return {@code derived}, now owned by {@code activation}'s manager
+     */
+    public static NDArray adopt(NDArray derived, NDArray activation) {
+        derived.attach(activation.getManager());
+        return derived;
+    }
+}
