@@ -1,0 +1,90 @@
+package dev.seedj.tokenizer;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import dev.seedj.core.nn.LoadReport;
+import dev.seedj.core.nn.StateDictLoader;
+import dev.seedj.core.weights.CheckpointException;
+import dev.seedj.core.weights.StateDict;
+import dev.seedj.tokenizer.model.VisualTokenizerModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fills a {@link VisualTokenizerModel} from the weight files a config lists, as the reference does: each
+ * file in order with {@code strict=False} (a later file overrides an earlier one), keys prefixed as the
+ * config says; afterwards every parameter must have been found somewhere.
+ *
+ * <p>Stateless and thread-safe; the model being filled must not be in use.
+ */
+final class TokenizerWeights {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenizerWeights.class);
+    private static final int SHOWN = 20;
+
+    private TokenizerWeights() {}
+
+    /**
+     * @param model the network to fill
+     * @param modelDir the directory the config's file names are relative to
+     * @param config lists the files
+     * @param manager owns the loaded arrays
+     * @throws CheckpointException if a file is unreadable, a weight has the wrong shape, or weights are
+     *     missing (listed by name)
+     */
+    static void load(VisualTokenizerModel model, Path modelDir, TokenizerConfig config, NDManager manager) {
+        List<String> files = new ArrayList<>();
+        for (TokenizerConfig.WeightFile file : config.weights()) {
+            Path path = modelDir.resolve(file.file());
+            files.add(path.toString());
+            try (StateDict raw = StateDict.open(path)) {
+                StateDict weights = file.prefix().isEmpty() ? raw : raw.withPrefix(file.prefix());
+                LoadReport report = StateDictLoader.load(model, weights, manager, name -> true);
+                LOG.info("{}: {} weights loaded, {} keys not used by the tokenizer", path,
+                        report.loaded().size(), report.unexpected().size());
+            } catch (CheckpointException e) {
+                throw new CheckpointException(path + ": " + e.getMessage(), e);
+            }
+        }
+        requireComplete(model, String.join(", ", files));
+    }
+
+    /**
+     * @param model the network to fill
+     * @param weights every parameter under its reference name
+     * @param manager owns the loaded arrays
+     * @throws CheckpointException if a weight has the wrong shape or weights are missing (listed by name)
+     */
+    static void load(VisualTokenizerModel model, StateDict weights, NDManager manager) {
+        StateDictLoader.load(model, weights, manager, name -> true);
+        requireComplete(model, "the given state dict");
+    }
+
+    private static void requireComplete(VisualTokenizerModel model, String source) {
+        List<String> missing = new ArrayList<>();
+        Set<String> modules = new LinkedHashSet<>();
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            if (!e.getValue().isInitialized()) {
+                missing.add(e.getKey());
+                modules.add(module(e.getKey()));
+            }
+        }
+        if (!missing.isEmpty()) {
+            String shown = String.join(", ", missing.subList(0, Math.min(SHOWN, missing.size())));
+            String more = missing.size() > SHOWN ? ", ... (" + (missing.size() - SHOWN) + " more)" : "";
+            throw new CheckpointException("weights missing for module(s) " + String.join(", ", modules) + " in "
+                    + source + ": " + missing.size() + " parameter(s): " + shown + more);
+        }
+    }
+
+    /** @return the top-level component a parameter belongs to, e.g. {@code visual_encoder} */
+    private static String module(String name) {
+        int dot = name.indexOf('.');
+        return dot < 0 ? name : name.substring(0, dot);
+    }
+}

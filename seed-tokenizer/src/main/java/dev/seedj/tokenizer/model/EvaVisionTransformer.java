@@ -1,0 +1,75 @@
+package dev.seedj.tokenizer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.seedj.core.nn.ArrayScopes;
+import dev.seedj.core.nn.FusedQkvAttention;
+import dev.seedj.core.nn.ParameterInit;
+import dev.seedj.core.nn.SeedBlock;
+import dev.seedj.core.nn.VitBlock;
+import dev.seedj.tokenizer.TokenizerConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The EVA-CLIP vision transformer SEED encodes images with (LAVIS {@code eva_vit.VisionTransformer}):
+ * patch embedding, a CLS token in front, absolute position embeddings added to every token, then
+ * pre-LayerNorm blocks whose qkv projection has EVA's {@code [q_bias, 0, v_bias]} bias. There is no
+ * final norm and the output keeps the CLS token.
+ *
+ * <p>State-dict names: {@code cls_token}, {@code pos_embed}, {@code patch_embed.proj.*},
+ * {@code blocks.N.*}. Forward passes only read parameters and are safe to run concurrently once loaded.
+ */
+public final class EvaVisionTransformer extends SeedBlock {
+    private final long width;
+    private final Parameter clsToken;
+    private final Parameter posEmbed;
+    private final PatchEmbed patchEmbed;
+    private final List<VitBlock> blocks = new ArrayList<>();
+
+    /**
+     * @param imageSize side of the square input image
+     * @param vision the vision tower's sizes
+     */
+    public EvaVisionTransformer(int imageSize, TokenizerConfig.Vision vision) {
+        this.width = vision.width();
+        long numPatches = (long) (imageSize / vision.patchSize()) * (imageSize / vision.patchSize());
+        this.clsToken = declareParameter("cls_token", new Shape(1, 1, width), ParameterInit.WEIGHT);
+        this.posEmbed = declareParameter("pos_embed", new Shape(1, numPatches + 1, width), ParameterInit.WEIGHT);
+        this.patchEmbed = declareChild("patch_embed", new PatchEmbed(vision.patchSize(), width));
+        for (int i = 0; i < vision.depth(); i++) {
+            blocks.add(declareChild("blocks." + i, new VitBlock(width, vision.numHeads(), vision.mlpHidden(),
+                    vision.layerNormEps(), FusedQkvAttention.QkvBias.QUERY_AND_VALUE)));
+        }
+    }
+
+    /**
+     * @param pixels [B, 3, S, S], normalised
+     * @param recorder receives {@code patch_embed}, {@code tokens_in}, {@code block<i>} and {@code out}
+     * @return [B, 1 + N, width], CLS first
+     */
+    public NDArray forward(NDArray pixels, StageRecorder recorder) {
+        NDArray patches = patchEmbed.forward(pixels); // [B, N, width]
+        recorder.record("patch_embed", patches);
+        long batch = patches.getShape().get(0);
+        NDArray cls = ArrayScopes.adopt(clsToken.getArray().broadcast(new Shape(batch, 1, width)), patches);
+        NDArray x = cls.concat(patches, 1).add(posEmbed.getArray()); // [B, 1 + N, width]
+        recorder.record("tokens_in", x);
+        for (int i = 0; i < blocks.size(); i++) {
+            x = ArrayScopes.layer(x, blocks.get(i)::forward);
+            recorder.record("block" + i, x);
+        }
+        recorder.record("out", x);
+        return x;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(inputs.singletonOrThrow(), StageRecorder.NONE));
+    }
+}

@@ -1,0 +1,51 @@
+package dev.seedj.tokenizer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.seedj.core.nn.ParameterInit;
+import dev.seedj.core.nn.SeedBlock;
+
+/**
+ * EVA's patch embedding: a {@code patch x patch} convolution with stride {@code patch} ({@code proj}),
+ * flattened row-major into a sequence of patch tokens.
+ *
+ * <p>Forward passes only read parameters and are safe to run concurrently once loaded.
+ */
+public final class PatchEmbed extends SeedBlock {
+    private final int patchSize;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    /**
+     * @param patchSize side of a square patch, in pixels
+     * @param width embedding width
+     */
+    public PatchEmbed(int patchSize, long width) {
+        this.patchSize = patchSize;
+        this.weight = declareParameter("proj.weight", new Shape(width, 3, patchSize, patchSize), ParameterInit.WEIGHT);
+        this.bias = declareParameter("proj.bias", new Shape(width), ParameterInit.ZEROS);
+    }
+
+    /**
+     * @param pixels [B, 3, S, S]
+     * @return [B, (S / patch)^2, width], patches in row-major order
+     */
+    public NDArray forward(NDArray pixels) {
+        Shape stride = new Shape(patchSize, patchSize);
+        NDArray maps = Conv2d.conv2d(pixels, weight.getArray(), bias.getArray(), stride)
+                .singletonOrThrow(); // [B, width, S / p, S / p]
+        Shape s = maps.getShape();
+        return maps.reshape(s.get(0), s.get(1), s.get(2) * s.get(3)).transpose(0, 2, 1); // [B, N, width]
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(inputs.singletonOrThrow()));
+    }
+}

@@ -1,0 +1,142 @@
+package dev.seedj.tokenizer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.seedj.core.nn.LayerNorm;
+import dev.seedj.core.nn.SeedBlock;
+import dev.seedj.tokenizer.TokenizerConfig;
+
+/**
+ * The whole SEED visual tokenizer network (v1 {@code SEEDVisualTokenizer}, v2 {@code Blip2QformerQuantizer}),
+ * with the reference's state-dict names:
+ * <pre>
+ * pixels -&gt; visual_encoder (EVA ViT) -&gt; ln_vision -&gt; causal Q-Former (query_tokens, Qformer.bert)
+ *        -&gt; encode_task_layer -&gt; quantize (codes) -&gt; decode_task_layer -&gt; decoder (v1 / v2)
+ * </pre>
+ * Stage names recorded: {@code vit.*}, {@code ln_vision.out}, {@code qformer.*},
+ * {@code encode_task_layer.out}, {@code quantize.z_q}, {@code codes}, {@code decode_task_layer.out} and the
+ * decoder's stages (see {@link #referenceForward}).
+ *
+ * <p>Forward passes only read parameters and are safe to run concurrently once loaded.
+ */
+public final class VisualTokenizerModel extends SeedBlock {
+
+    /**
+     * The encoder's output.
+     *
+     * @param causalEmbeddings [B, Q, hidden], the causal Q-Former's last hidden state
+     * @param codes [B, Q] int64
+     * @param quantized [B, Q, codebook dim], the quantizer's {@code z + (e - z)}
+     */
+    public record Encoded(NDArray causalEmbeddings, NDArray codes, NDArray quantized) {}
+
+    private final TokenizerConfig config;
+    private final EvaVisionTransformer visualEncoder;
+    private final LayerNorm lnVision;
+    private final CausalQFormer qformer;
+    private final TaskLayer encodeTaskLayer;
+    private final VectorQuantizer quantize;
+    private final TaskLayer decodeTaskLayer;
+    private final GenerationDecoder decoder;
+
+    /**
+     * Declares every parameter with its shape; arrays are attached by a loader or initialiser.
+     *
+     * @param config the sizes
+     */
+    public VisualTokenizerModel(TokenizerConfig config) {
+        this.config = config;
+        TokenizerConfig.Vision v = config.vision();
+        TokenizerConfig.QFormer q = config.qformer();
+        TokenizerConfig.Codebook c = config.codebook();
+        this.visualEncoder = declareChild("visual_encoder", new EvaVisionTransformer(config.imageSize(), v));
+        this.lnVision = declareChild("ln_vision", new LayerNorm(v.width(), v.lnVisionEps()));
+        this.qformer = declareChild("", new CausalQFormer(q, v.width()));
+        this.encodeTaskLayer = declareChild("encode_task_layer", new TaskLayer(q.hiddenSize(), c.dim()));
+        this.quantize = declareChild("quantize", new VectorQuantizer(c.size(), c.dim()));
+        this.decodeTaskLayer = declareChild("decode_task_layer", new TaskLayer(c.dim(), q.hiddenSize()));
+        this.decoder = declareChild("", switch (config.version()) {
+            case V1 -> new ReverseQFormerDecoder(config);
+            case V2 -> new UnclipEmbeddingDecoder(config);
+        });
+    }
+
+    /** @return the config this network was built from */
+    public TokenizerConfig config() {
+        return config;
+    }
+
+    /**
+     * Image to causal codes.
+     *
+     * @param pixels [B, 3, S, S], preprocessed
+     * @param recorder receives the encoder's stages
+     * @return the causal embeddings, codes and quantized vectors
+     */
+    public Encoded encode(NDArray pixels, StageRecorder recorder) {
+        NDArray vision = visualEncoder.forward(pixels, recorder.scope("vit")); // [B, 1 + N, width]
+        NDArray imageEmbeds = lnVision.forward(vision);
+        recorder.record("ln_vision.out", imageEmbeds);
+        NDArray causal = qformer.forward(imageEmbeds, recorder.scope("qformer")); // [B, Q, hidden]
+        NDArray z = encodeTaskLayer.forward(causal); // [B, Q, codebook dim]
+        recorder.record("encode_task_layer.out", z);
+        VectorQuantizer.Quantized quantized = quantize.forward(z);
+        recorder.record("quantize.z_q", quantized.quantized());
+        recorder.record("codes", quantized.codes());
+        return new Encoded(causal, quantized.codes(), quantized.quantized());
+    }
+
+    /**
+     * Quantized vectors to generation embeddings.
+     *
+     * @param quantized [B, Q, codebook dim]
+     * @param recorder receives {@code decode_task_layer.out} and the decoder's stages
+     * @return [B, N, D]
+     */
+    public NDArray decode(NDArray quantized, StageRecorder recorder) {
+        NDArray decoded = decodeTaskLayer.forward(quantized); // [B, Q, hidden]
+        recorder.record("decode_task_layer.out", decoded);
+        return decoder.forward(decoded, recorder);
+    }
+
+    /**
+     * Codes to generation embeddings, through the exact codebook rows.
+     *
+     * @param codes [B, Q] integers in {@code [0, codebook size)}
+     * @param recorder receives {@code quant_embedding} and the stages of {@link #decode}
+     * @return [B, N, D]
+     */
+    public NDArray detokenize(NDArray codes, StageRecorder recorder) {
+        NDArray rows = quantize.codebookEntry(codes); // [B, Q, codebook dim]
+        recorder.record("quant_embedding", rows);
+        return decode(rows, recorder);
+    }
+
+    /**
+     * The reference's end-to-end pipeline, recording the stages under the fixture names: v1
+     * {@code SEEDVisualTokenizer.predict} (encode, then decode from the quantizer's output); v2
+     * {@code get_codebook_indices} (encode and {@code decode_task_layer.out}) followed by
+     * {@code get_codebook_entry(codes)} under {@code entry.*}.
+     *
+     * @param pixels [B, 3, S, S]
+     * @param recorder receives every stage
+     * @return the generation embeddings [B, N, D]
+     */
+    public NDArray referenceForward(NDArray pixels, StageRecorder recorder) {
+        Encoded encoded = encode(pixels, recorder);
+        if (config.version() == TokenizerConfig.Version.V1) {
+            return decode(encoded.quantized(), recorder);
+        }
+        recorder.record("decode_task_layer.out", decodeTaskLayer.forward(encoded.quantized()));
+        return detokenize(encoded.codes(), recorder.scope("entry"));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        Encoded e = encode(inputs.singletonOrThrow(), StageRecorder.NONE);
+        return new NDList(e.codes(), e.causalEmbeddings(), e.quantized());
+    }
+}
