@@ -1,0 +1,435 @@
+package dev.seedj.llm;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A PEFT LoRA {@code adapter_config.json}, with PEFT's rules for which modules an adapter targets.
+ *
+ * <p>Supported: {@code r}, {@code lora_alpha}, {@code use_rslora}, {@code target_modules} (a list matched
+ * as whole names or dotted suffixes, a regular expression matched against whole names, or
+ * {@code "all-linear"}), {@code exclude_modules}, {@code layers_to_transform} / {@code layers_pattern},
+ * {@code rank_pattern} / {@code alpha_pattern}, {@code modules_to_save} and {@code ensure_weight_tying}.
+ * {@code lora_dropout} is accepted and has no effect at inference. Features that would change the computation
+ * in ways this library does not implement (DoRA, trained biases, {@code fan_in_fan_out}, LoRA biases,
+ * initialisations that rewrite the base weights such as PiSSA, OLoRA, CorDA or LoftQ, trainable token
+ * indices, layer replication, any LoRA variant configuration) are refused by name when the file is read.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class LoraConfig {
+    /** The six OPT projections a LoRA update can be applied to. */
+    public static final List<String> SUPPORTED_TARGETS =
+            List.of("q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2");
+
+    private static final String ALL_LINEAR = "all-linear";
+    private static final Set<String> BASE_REWRITING_INITS =
+            Set.of("pissa", "olora", "corda", "loftq");
+    /** Sub-configurations that only steer training-time initialisation or runtime options. */
+    private static final Set<String> HARMLESS_SUB_CONFIGS = Set.of("runtime_config", "eva_config", "corda_config");
+
+    private final JsonObject json;
+    private final int r;
+    private final double loraAlpha;
+    private final boolean useRslora;
+    private final List<String> targetList;
+    private final String targetRegex;
+    private final List<String> excludeList;
+    private final String excludeRegex;
+    private final List<String> modulesToSave;
+    private final Set<Integer> layersToTransform;
+    private final List<String> layersPattern;
+    private final Map<String, Integer> rankPattern;
+    private final Map<String, Double> alphaPattern;
+    private final boolean ensureWeightTying;
+
+    private LoraConfig(JsonObject json) {
+        this.json = json.deepCopy();
+        checkSupported(json);
+        this.r = requiredInt(json, "r");
+        if (r <= 0) {
+            throw new IllegalArgumentException("adapter_config.json: r must be positive, got " + r);
+        }
+        this.loraAlpha = requiredNumber(json, "lora_alpha");
+        this.useRslora = bool(json, "use_rslora");
+        JsonElement targets = json.get("target_modules");
+        if (targets == null || targets.isJsonNull()) {
+            throw new IllegalArgumentException("adapter_config.json lacks the required field 'target_modules'");
+        }
+        this.targetList = targets.isJsonArray() ? strings(targets, "target_modules") : null;
+        this.targetRegex = targets.isJsonArray() ? null : targets.getAsString();
+        JsonElement excludes = json.get("exclude_modules");
+        boolean noExcludes = excludes == null || excludes.isJsonNull();
+        this.excludeList = noExcludes ? List.of()
+                : excludes.isJsonArray() ? strings(excludes, "exclude_modules") : null;
+        this.excludeRegex = noExcludes || excludes.isJsonArray() ? null : excludes.getAsString();
+        JsonElement save = json.get("modules_to_save");
+        this.modulesToSave = save == null || save.isJsonNull() ? List.of() : strings(save, "modules_to_save");
+        this.layersToTransform = layerIndexes(json.get("layers_to_transform"));
+        JsonElement pattern = json.get("layers_pattern");
+        this.layersPattern = pattern == null || pattern.isJsonNull() ? List.of()
+                : pattern.isJsonArray() ? strings(pattern, "layers_pattern") : List.of(pattern.getAsString());
+        this.rankPattern = Collections.unmodifiableMap(intMap(json, "rank_pattern"));
+        this.alphaPattern = Collections.unmodifiableMap(doubleMap(json, "alpha_pattern"));
+        this.ensureWeightTying = bool(json, "ensure_weight_tying");
+    }
+
+    /**
+     * Reads an {@code adapter_config.json}.
+     *
+     * @param file the file
+     * @return the config
+     * @throws IllegalArgumentException naming a missing field or an unsupported feature
+     * @throws UncheckedIOException if the file cannot be read
+     */
+    public static LoraConfig load(Path file) {
+        try {
+            return parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read adapter config " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses the text of an {@code adapter_config.json}.
+     *
+     * @param text the JSON text
+     * @return the config
+     * @throws IllegalArgumentException naming a missing field or an unsupported feature
+     */
+    public static LoraConfig parse(String text) {
+        try {
+            JsonElement root = JsonParser.parseString(text);
+            if (!root.isJsonObject()) {
+                throw new IllegalArgumentException("adapter_config.json is not a JSON object");
+            }
+            return new LoraConfig(root.getAsJsonObject());
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("adapter_config.json is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A config for a new adapter, written with PEFT's field names.
+     *
+     * @param r the rank
+     * @param loraAlpha the alpha (the update is scaled by alpha / r)
+     * @param targetModules module names or suffixes, e.g. {@code q_proj}, {@code v_proj}
+     * @param modulesToSave modules trained as full copies, e.g. {@code embed_tokens}; may be empty
+     * @return the config
+     */
+    public static LoraConfig of(int r, double loraAlpha, List<String> targetModules, List<String> modulesToSave) {
+        JsonObject o = new JsonObject();
+        o.addProperty("peft_type", "LORA");
+        o.addProperty("task_type", "CAUSAL_LM");
+        o.addProperty("r", r);
+        o.addProperty("lora_alpha", loraAlpha);
+        o.addProperty("lora_dropout", 0.0);
+        o.addProperty("bias", "none");
+        o.addProperty("fan_in_fan_out", false);
+        o.addProperty("use_rslora", false);
+        o.addProperty("use_dora", false);
+        o.addProperty("inference_mode", true);
+        o.addProperty("init_lora_weights", true);
+        JsonArray targets = new JsonArray();
+        targetModules.forEach(targets::add);
+        o.add("target_modules", targets);
+        if (modulesToSave.isEmpty()) {
+            o.add("modules_to_save", JsonNull.INSTANCE);
+        } else {
+            JsonArray save = new JsonArray();
+            modulesToSave.forEach(save::add);
+            o.add("modules_to_save", save);
+        }
+        return new LoraConfig(o);
+    }
+
+    /**
+     * @param field a PEFT field name, e.g. {@code use_rslora}
+     * @param value its new value
+     * @return a copy of this config with one field replaced (checked again)
+     */
+    public LoraConfig with(String field, JsonElement value) {
+        JsonObject copy = json.deepCopy();
+        copy.add(field, value);
+        return new LoraConfig(copy);
+    }
+
+    /** @return the config as PEFT writes it, with every field it was read with */
+    public JsonObject toJson() {
+        return json.deepCopy();
+    }
+
+    /** @return the default rank */
+    public int r() {
+        return r;
+    }
+
+    /** @return the default alpha */
+    public double loraAlpha() {
+        return loraAlpha;
+    }
+
+    /** @return whether the update is scaled by alpha / sqrt(r) instead of alpha / r */
+    public boolean useRslora() {
+        return useRslora;
+    }
+
+    /** @return the {@code modules_to_save} entries (possibly empty) */
+    public List<String> modulesToSave() {
+        return modulesToSave;
+    }
+
+    /** @return PEFT's {@code ensure_weight_tying}: a saved copy of a tied matrix serves both embeddings and head */
+    public boolean ensureWeightTying() {
+        return ensureWeightTying;
+    }
+
+    /**
+     * @param moduleName full module name, e.g. {@code model.decoder.layers.0.self_attn.q_proj}
+     * @return the rank used for that module ({@code rank_pattern} or {@code r})
+     */
+    public int rank(String moduleName) {
+        String key = patternKey(rankPattern.keySet(), moduleName);
+        return key == null ? r : rankPattern.get(key);
+    }
+
+    /**
+     * @param moduleName full module name
+     * @return the factor applied to that module's update
+     */
+    public float scaling(String moduleName) {
+        String key = patternKey(alphaPattern.keySet(), moduleName);
+        double alpha = key == null ? loraAlpha : alphaPattern.get(key);
+        int rank = rank(moduleName);
+        return (float) (useRslora ? alpha / Math.sqrt(rank) : alpha / rank);
+    }
+
+    /**
+     * PEFT's {@code check_target_module_exists}: whether a module gets a LoRA update.
+     *
+     * @param moduleName full module name
+     * @param linearModuleSuffixes the last name component of every linear layer except the output head
+     *     (what {@code "all-linear"} expands to)
+     * @return true if targeted
+     */
+    public boolean targets(String moduleName, Set<String> linearModuleSuffixes) {
+        if (isExcluded(moduleName) || isSaved(moduleName)) {
+            return false;
+        }
+        if (targetRegex != null && !targetRegex.toLowerCase(Locale.ROOT).equals(ALL_LINEAR)) {
+            return Pattern.compile(targetRegex).matcher(moduleName).matches();
+        }
+        List<String> list = targetRegex == null ? targetList : new ArrayList<>(linearModuleSuffixes);
+        if (list.contains(moduleName)) {
+            return true;
+        }
+        boolean found = list.stream().anyMatch(t -> moduleName.endsWith("." + t));
+        if (found && layersToTransform != null) {
+            Integer layer = layerIndex(moduleName);
+            return layer != null && layersToTransform.contains(layer);
+        }
+        return found;
+    }
+
+    /**
+     * @param moduleName full module name
+     * @return true if a {@code modules_to_save} entry names this module (or one of its parents)
+     */
+    public boolean isSaved(String moduleName) {
+        return modulesToSave.stream().anyMatch(entry -> savedBy(entry, moduleName));
+    }
+
+    /**
+     * @param entry a {@code modules_to_save} entry, e.g. {@code embed_tokens}
+     * @param moduleName full module name
+     * @return true if the entry names this module or one of its parents (PEFT's rule)
+     */
+    public static boolean savedBy(String entry, String moduleName) {
+        return Pattern.compile("(^|.*\\.)" + Pattern.quote(entry) + "($|\\..*)").matcher(moduleName).matches();
+    }
+
+    private boolean isExcluded(String moduleName) {
+        if (excludeRegex != null) {
+            return Pattern.compile(excludeRegex).matcher(moduleName).matches();
+        }
+        return excludeList.contains(moduleName) || excludeList.stream().anyMatch(e -> moduleName.endsWith("." + e));
+    }
+
+    private Integer layerIndex(String moduleName) {
+        List<String> patterns = layersPattern.isEmpty() ? List.of("[^.]*") : layersPattern;
+        for (String p : patterns) {
+            Matcher m = Pattern.compile(".*?\\." + p + "\\.(\\d+)\\..*").matcher(moduleName);
+            if (m.matches()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        return null;
+    }
+
+    private static String patternKey(Set<String> keys, String moduleName) {
+        for (String k : keys) {
+            if (Pattern.compile("(.*\\.)?(" + k + ")").matcher(moduleName).matches()) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    private static void checkSupported(JsonObject o) {
+        JsonElement type = o.get("peft_type");
+        if (type == null || type.isJsonNull()) {
+            throw new IllegalArgumentException("adapter_config.json lacks 'peft_type'");
+        }
+        if (!"LORA".equals(type.getAsString())) {
+            throw new IllegalArgumentException("peft_type '" + type.getAsString() + "' is not supported (only LORA)");
+        }
+        JsonElement task = o.get("task_type");
+        if (task != null && !task.isJsonNull() && !"CAUSAL_LM".equals(task.getAsString())) {
+            throw new IllegalArgumentException("task_type '" + task.getAsString()
+                    + "' is not supported (only CAUSAL_LM)");
+        }
+        JsonElement bias = o.get("bias");
+        if (bias != null && !bias.isJsonNull() && !"none".equals(bias.getAsString())) {
+            throw new IllegalArgumentException("bias='" + bias.getAsString() + "' is not supported (only 'none')");
+        }
+        for (String flag : List.of("use_dora", "fan_in_fan_out", "lora_bias", "use_qalora")) {
+            if (bool(o, flag)) {
+                throw new IllegalArgumentException(flag + "=true is not supported");
+            }
+        }
+        JsonElement init = o.get("init_lora_weights");
+        if (init != null && init.isJsonPrimitive() && init.getAsJsonPrimitive().isString()) {
+            String name = init.getAsString().toLowerCase(Locale.ROOT);
+            if (BASE_REWRITING_INITS.stream().anyMatch(name::startsWith)) {
+                throw new IllegalArgumentException("init_lora_weights='" + init.getAsString()
+                        + "' is not supported: that initialisation rewrites the base weights");
+            }
+        }
+        for (String field : List.of("target_parameters", "trainable_token_indices", "layer_replication",
+                "megatron_config", "alora_invocation_tokens", "use_bdlora", "arrow_config")) {
+            if (isSet(o.get(field))) {
+                throw new IllegalArgumentException(field + " is not supported");
+            }
+        }
+        if (isSet(o.get("loftq_config"))) {
+            throw new IllegalArgumentException("loftq_config is not supported: LoftQ rewrites the base weights");
+        }
+        for (Map.Entry<String, JsonElement> e : o.entrySet()) {
+            if (e.getKey().endsWith("_config") && !HARMLESS_SUB_CONFIGS.contains(e.getKey()) && isSet(e.getValue())) {
+                throw new IllegalArgumentException(e.getKey() + " (a LoRA variant) is not supported");
+            }
+        }
+    }
+
+    private static boolean isSet(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return false;
+        }
+        if (e.isJsonArray()) {
+            return !e.getAsJsonArray().isEmpty();
+        }
+        if (e.isJsonObject()) {
+            return !e.getAsJsonObject().isEmpty();
+        }
+        if (e.getAsJsonPrimitive().isBoolean()) {
+            return e.getAsBoolean();
+        }
+        return true;
+    }
+
+    private static int requiredInt(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) {
+            throw new IllegalArgumentException("adapter_config.json lacks the required field '" + field + "'");
+        }
+        return e.getAsInt();
+    }
+
+    private static double requiredNumber(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) {
+            throw new IllegalArgumentException("adapter_config.json lacks the required field '" + field + "'");
+        }
+        return e.getAsDouble();
+    }
+
+    private static boolean bool(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        return e != null && !e.isJsonNull() && e.getAsBoolean();
+    }
+
+    private static List<String> strings(JsonElement e, String field) {
+        if (!e.isJsonArray()) {
+            throw new IllegalArgumentException("adapter_config.json field '" + field + "' is not a list: " + e);
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonElement s : e.getAsJsonArray()) {
+            out.add(s.getAsString());
+        }
+        return List.copyOf(out);
+    }
+
+    private static Set<Integer> layerIndexes(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        Set<Integer> out = new LinkedHashSet<>();
+        if (e.isJsonArray()) {
+            for (JsonElement i : e.getAsJsonArray()) {
+                out.add(i.getAsInt());
+            }
+            return out.isEmpty() ? null : Collections.unmodifiableSet(out);
+        }
+        out.add(e.getAsInt());
+        return Collections.unmodifiableSet(out);
+    }
+
+    private static Map<String, Integer> intMap(JsonObject o, String field) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        JsonElement e = o.get(field);
+        if (e != null && e.isJsonObject()) {
+            for (Map.Entry<String, JsonElement> en : e.getAsJsonObject().entrySet()) {
+                out.put(en.getKey(), en.getValue().getAsInt());
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Double> doubleMap(JsonObject o, String field) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        JsonElement e = o.get(field);
+        if (e != null && e.isJsonObject()) {
+            for (Map.Entry<String, JsonElement> en : e.getAsJsonObject().entrySet()) {
+                out.put(en.getKey(), en.getValue().getAsDouble());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "LoraConfig" + json;
+    }
+}

@@ -1,0 +1,223 @@
+package dev.seedj.llm;
+
+import dev.seedj.llm.generation.GenerationConfig;
+import dev.seedj.llm.generation.Generator;
+import dev.seedj.llm.text.TextTokenizer;
+import dev.seedj.tokenizer.SeedTokenizer;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SEED-OPT: one OPT model that reads images as SEED tokens (captions, answers to questions) and writes them
+ * (text to image codes, which the SEED tokenizer's decoder turns into Stable Diffusion conditioning).
+ *
+ * <p>A sequence is the BOS token followed by the text of a {@link PromptTemplates} template, where an image is
+ * {@code <img>}, one {@code <img_XXXXX>} token per code (32 for SEED), {@code </img>}. Captions and answers are
+ * greedy, end at the end-of-sequence token or after {@code max_new_tokens}, and are decoded without special
+ * tokens. Image generation appends {@code <img>} to the prompt and decodes under the image constraint, so it
+ * always yields exactly as many valid codes as the tokenizer emits per image.
+ *
+ * <pre>{@code
+ * try (SeedTokenizer images = SeedTokenizer.load(Path.of("models/seed-tokenizer-v1"));
+ *         SeedOpt seed = SeedOpt.load(Path.of("models/seed-opt"), Path.of("models/seed-opt-lora"), images)) {
+ *     String caption = seed.caption(ImageIO.read(new File("cat.jpg")));
+ *     float[][] conditioning = seed.generateConditioning("a cat sitting on a red sofa");
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: the model, the tokenizers and the generator may serve concurrent calls. {@link #close()}
+ * frees the language model and the text tokenizer, not the image tokenizer (the caller owns it), and must not
+ * race with calls.
+ */
+public final class SeedOpt implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SeedOpt.class);
+
+    private final OptModel base;
+    private final OptModel model;
+    private final TextTokenizer text;
+    private final SeedTokenizer images;
+    private final Vocabulary vocabulary;
+    private final PromptTemplates templates;
+    private final Generator generator;
+
+    private SeedOpt(OptModel base, OptModel model, TextTokenizer text, SeedTokenizer images, PromptTemplates templates) {
+        this.base = base;
+        this.model = model;
+        this.text = text;
+        this.images = images;
+        this.vocabulary = text.imageVocabulary();
+        this.templates = templates;
+        this.generator = new Generator(model);
+    }
+
+    /**
+     * Loads SEED-OPT.
+     *
+     * @param llmDir a Hugging Face OPT directory with its text tokenizer ({@code tokenizer.json}, or
+     *     {@code vocab.json} + {@code merges.txt}) and optionally {@value PromptTemplates#FILE_NAME}
+     * @param adapterDirOrNull a PEFT LoRA adapter directory, or null for the model as it is
+     * @param imageTokenizer the SEED tokenizer whose codes the model reads and writes (not closed by this object)
+     * @return the model
+     * @throws IllegalArgumentException if the vocabulary, the adapter and the model do not fit together
+     */
+    public static SeedOpt load(Path llmDir, Path adapterDirOrNull, SeedTokenizer imageTokenizer) {
+        Objects.requireNonNull(imageTokenizer, "imageTokenizer");
+        PromptTemplates templates = PromptTemplates.load(llmDir);
+        TextTokenizer text = TextTokenizer.load(llmDir, imageTokenizer.config().codebook().size());
+        OptModel base = null;
+        try {
+            base = OptModel.load(llmDir);
+            if (adapterDirOrNull == null) {
+                fitVocabulary(base, text.size(), -1);
+                return new SeedOpt(base, base, text, imageTokenizer, templates);
+            }
+            try (LoraAdapter adapter = LoraAdapter.load(adapterDirOrNull)) {
+                fitVocabulary(base, text.size(), savedVocabularyRows(adapter));
+                OptModel adapted = base.withAdapter(adapter);
+                return new SeedOpt(base, adapted, text, imageTokenizer, templates);
+            }
+        } catch (RuntimeException e) {
+            if (base != null) {
+                base.close();
+            }
+            text.close();
+            throw e;
+        }
+    }
+
+    /** The rows of a saved embedding or head matrix in the adapter, or -1 if it saves neither. */
+    private static long savedVocabularyRows(LoraAdapter adapter) {
+        for (String key : adapter.keys()) {
+            if (key.endsWith("model.decoder.embed_tokens.weight") || key.endsWith("lm_head.weight")) {
+                return adapter.get(key).getShape().get(0);
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Makes the embedding table as large as the vocabulary needs: the adapter's saved matrix if it has one
+     * (it was trained after resizing), else at least the text tokenizer's size.
+     */
+    private static void fitVocabulary(OptModel model, int tokenizerSize, long adapterRows) {
+        int current = model.config().vocabSize();
+        if (adapterRows >= 0 && adapterRows < tokenizerSize) {
+            throw new IllegalArgumentException("the adapter's embeddings have " + adapterRows
+                    + " rows but the tokenizer with its image tokens needs " + tokenizerSize);
+        }
+        int target = adapterRows >= 0 ? Math.toIntExact(adapterRows) : Math.max(current, tokenizerSize);
+        if (target != current) {
+            if (adapterRows < 0) {
+                LOG.warn("resizing the embeddings from {} to {} rows for the image tokens; without an adapter that"
+                        + " saves embeddings, the new rows are untrained means", current, target);
+            }
+            model.resizeTokenEmbeddings(target);
+        }
+    }
+
+    /**
+     * @param image any image
+     * @return a caption of it
+     */
+    public String caption(BufferedImage image) {
+        int[] codes = images.tokenize(image);
+        return complete(templates.captionPrompt(codes));
+    }
+
+    /**
+     * @param image any image
+     * @param question a question about it
+     * @return the model's answer
+     */
+    public String answer(BufferedImage image, String question) {
+        Objects.requireNonNull(question, "question");
+        int[] codes = images.tokenize(image);
+        return complete(templates.answerPrompt(codes, question));
+    }
+
+    /**
+     * @param prompt what the image should show
+     * @return the image codes the model writes: exactly the tokenizer's number of codes per image, each in
+     *     {@code [0, codebook size)}
+     */
+    public int[] generateImageCodes(String prompt) {
+        Objects.requireNonNull(prompt, "prompt");
+        long[] ids = promptIds(templates.imageGenerationPrompt(prompt));
+        if (ids[ids.length - 1] != vocabulary.boiId()) {
+            ids = Arrays.copyOf(ids, ids.length + 1);
+            ids[ids.length - 1] = vocabulary.boiId();
+        }
+        int perImage = images.config().numCodes();
+        GenerationConfig config = GenerationConfig.builder()
+                .maxNewTokens(perImage + 1)
+                .imageConstraint(vocabulary, perImage)
+                .build();
+        int[] tokens = generator.generate(new long[][] {ids}, null, config, null).tokens()[0];
+        return vocabulary.codes(Arrays.copyOf(tokens, perImage));
+    }
+
+    /**
+     * Text to image conditioning: {@link #generateImageCodes} through the tokenizer's decoder.
+     *
+     * @param prompt what the image should show
+     * @return the tokenizer's generation embeddings (v1 77 x 768 Stable Diffusion text conditioning,
+     *     v2 1 x 1024 unCLIP image embedding)
+     */
+    public float[][] generateConditioning(String prompt) {
+        return images.detokenize(generateImageCodes(prompt));
+    }
+
+    private String complete(String promptText) {
+        long[] ids = promptIds(promptText);
+        int room = model.config().maxPositions() - ids.length;
+        if (room <= 0) {
+            throw new IllegalArgumentException("the prompt has " + ids.length + " tokens: no room left in the position"
+                    + " table of max_position_embeddings = " + model.config().maxPositions());
+        }
+        GenerationConfig config = GenerationConfig.builder()
+                .maxNewTokens(Math.min(templates.maxNewTokens(), room))
+                .imageConstraint(vocabulary, images.config().numCodes())
+                .build();
+        int[] tokens = generator.generate(new long[][] {ids}, null, config, null).tokens()[0];
+        long[] out = Arrays.stream(tokens).filter(t -> t != model.config().eosTokenId()).asLongStream().toArray();
+        return text.decode(out, true).trim();
+    }
+
+    private long[] promptIds(String promptText) {
+        long[] body = text.encode(promptText);
+        long[] ids = new long[body.length + 1];
+        ids[0] = text.bosId();
+        System.arraycopy(body, 0, ids, 1, body.length);
+        return ids;
+    }
+
+    /** @return the language model (with the adapter applied, if any) */
+    public OptModel model() {
+        return model;
+    }
+
+    /** @return the text tokenizer */
+    public TextTokenizer textTokenizer() {
+        return text;
+    }
+
+    /** @return the image tokens' ids */
+    public Vocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    /** @return the prompt templates in use */
+    public PromptTemplates templates() {
+        return templates;
+    }
+
+    @Override
+    public void close() {
+        base.close(); // also closes the adapted model derived from it
+        text.close();
+    }
+}

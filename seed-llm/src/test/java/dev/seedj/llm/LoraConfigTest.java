@@ -1,0 +1,66 @@
+package dev.seedj.llm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.seedj.core.testing.Oracle;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** PEFT's target matching and scaling rules. */
+class LoraConfigTest {
+    private static final Set<String> LINEAR = Set.copyOf(LoraConfig.SUPPORTED_TARGETS);
+    private static final String Q0 = "model.decoder.layers.0.self_attn.q_proj";
+    private static final String Q1 = "model.decoder.layers.1.self_attn.q_proj";
+
+    @Test
+    void readsTheOracleAdapterConfig() {
+        LoraConfig c = LoraConfig.load(Oracle.path("opt-tiny", "lora_adapter", "adapter_config.json"));
+        assertEquals(4, c.r());
+        assertEquals(8.0, c.loraAlpha());
+        assertEquals(2.0f, c.scaling(Q0));
+        assertTrue(c.targets(Q0, LINEAR));
+        assertTrue(c.targets("model.decoder.layers.1.self_attn.v_proj", LINEAR));
+        assertFalse(c.targets("model.decoder.layers.1.self_attn.k_proj", LINEAR));
+        assertFalse(c.targets("model.decoder.layers.1.fc1", LINEAR));
+        assertEquals(List.of(), c.modulesToSave());
+    }
+
+    @Test
+    void rsloraRankAndAlphaPatterns() {
+        String json = """
+                {"peft_type": "LORA", "r": 16, "lora_alpha": 32, "use_rslora": true,
+                 "target_modules": ["q_proj", "fc1"], "rank_pattern": {"fc1": 4},
+                 "alpha_pattern": {"layers.1.self_attn.q_proj": 8}}""";
+        LoraConfig c = LoraConfig.parse(json);
+        assertEquals(32 / 4f, c.scaling(Q0), 1e-6);
+        assertEquals(4, c.rank("model.decoder.layers.0.fc1"));
+        assertEquals(32 / 2f, c.scaling("model.decoder.layers.0.fc1"), 1e-6);
+        assertEquals(8 / 4f, c.scaling(Q1), 1e-6);
+    }
+
+    @Test
+    void regexLayersAndExclusions() {
+        LoraConfig regex = LoraConfig.parse("""
+                {"peft_type": "LORA", "r": 2, "lora_alpha": 2, "target_modules": ".*layers\\\\.1\\\\..*(q|v)_proj"}""");
+        assertTrue(regex.targets(Q1, LINEAR));
+        assertFalse(regex.targets(Q0, LINEAR));
+        LoraConfig layers = LoraConfig.parse("""
+                {"peft_type": "LORA", "r": 2, "lora_alpha": 2, "target_modules": ["q_proj"],
+                 "layers_to_transform": [1], "layers_pattern": "layers"}""");
+        assertTrue(layers.targets(Q1, LINEAR));
+        assertFalse(layers.targets(Q0, LINEAR));
+        LoraConfig excluded = LoraConfig.parse("""
+                {"peft_type": "LORA", "r": 2, "lora_alpha": 2, "target_modules": "all-linear",
+                 "exclude_modules": ["fc2"], "modules_to_save": ["embed_tokens"]}""");
+        assertTrue(excluded.targets("model.decoder.layers.0.fc1", LINEAR));
+        assertFalse(excluded.targets("model.decoder.layers.0.fc2", LINEAR));
+        assertTrue(excluded.isSaved("model.decoder.embed_tokens"));
+        assertFalse(excluded.isSaved("model.decoder.embed_positions"));
+        Map<String, OptModules.LoraSpec> plan = OptModules.resolve(excluded, TinyModels.opt125mShaped(300));
+        assertEquals(10, plan.size(), "q, k, v, out, fc1 in 2 layers");
+    }
+}

@@ -1,0 +1,223 @@
+package dev.seedj.llm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import com.google.gson.JsonObject;
+import dev.seedj.core.testing.Oracle;
+import dev.seedj.core.weights.StateDict;
+import dev.seedj.llm.generation.GenerationConfig;
+import dev.seedj.llm.generation.Generator;
+import dev.seedj.tokenizer.SeedTokenizer;
+import dev.seedj.tokenizer.TokenizerConfig;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The multimodal facade on opt-tiny (whose vocabulary is SEED's layout: text 0..999, {@code <img_XXXXX>} =
+ * 1000 + code, {@code <img>} 9192, {@code </img>} 9193) with its LoRA adapter, a 1000-token byte-level BPE
+ * text tokenizer made here, and the v2-tiny SEED tokenizer.
+ */
+class SeedOptTest {
+    private static final String V2_TINY = """
+            {"version": "v2", "image_size": 56, "resize": "bicubic",
+             "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711],
+             "vision": {"patch_size": 14, "width": 32, "depth": 2, "num_heads": 4, "mlp_ratio": 4.3637,
+                        "layer_norm_eps": 1e-6, "ln_vision_eps": 1e-5},
+             "qformer": {"hidden_size": 24, "num_layers": 3, "num_heads": 12, "intermediate_size": 96,
+                         "cross_attention_freq": 2, "num_query_tokens": 32, "layer_norm_eps": 1e-12},
+             "codebook": {"size": 8192, "dim": 32},
+             "decoder": {"num_blocks": 4, "num_heads": 12, "mlp_ratio": 4.0, "layer_norm_eps": 1e-6,
+                         "image_down": [256, 128, 32], "output_dim": 64},
+             "weights": [{"file": "weights.safetensors"}]}""";
+
+    @TempDir
+    static Path llmDir;
+    private static SeedTokenizer images;
+    private static SeedOpt seed;
+    private static BufferedImage picture;
+
+    @BeforeAll
+    static void open() throws Exception {
+        Path opt = Oracle.path("opt-tiny");
+        Files.createSymbolicLink(llmDir.resolve("config.json"), opt.resolve("config.json"));
+        Files.createSymbolicLink(llmDir.resolve("model.safetensors"), opt.resolve("model.safetensors"));
+        writeThousandTokenVocabulary(llmDir);
+        try (StateDict weights = StateDict.open(Oracle.path("v2-tiny", "weights.safetensors"))) {
+            images = SeedTokenizer.load(TokenizerConfig.parse(V2_TINY), weights, Engine.getInstance().defaultDevice());
+        }
+        seed = SeedOpt.load(llmDir, opt.resolve("lora_adapter"), images);
+        picture = new BufferedImage(80, 60, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = picture.createGraphics();
+        g.setColor(Color.ORANGE);
+        g.fillOval(10, 5, 50, 40);
+        g.dispose();
+    }
+
+    @AfterAll
+    static void close() {
+        seed.close();
+        images.close();
+    }
+
+    /** 4 specials, the 256 byte symbols, letter-pair merges, fillers up to id 999: opt-tiny's text part. */
+    private static void writeThousandTokenVocabulary(Path dir) throws Exception {
+        JsonObject vocab = new JsonObject();
+        int id = 0;
+        for (String s : new String[] {"<s>", "<pad>", "</s>", "<unk>"}) {
+            vocab.addProperty(s, id++);
+        }
+        StringBuilder merges = new StringBuilder("#version: 0.2\n");
+        String letters = "abcdefghijklmnopqrstuvwxyz";
+        for (int b = 0; b < 256; b++) {
+            vocab.addProperty(byteSymbol(b), id++);
+        }
+        outer:
+        for (char x : letters.toCharArray()) {
+            for (char y : letters.toCharArray()) {
+                if (id == 1000) {
+                    break outer;
+                }
+                vocab.addProperty("" + x + y, id++);
+                merges.append(x).append(' ').append(y).append('\n');
+            }
+        }
+        while (id < 1000) {
+            vocab.addProperty("<unused_" + id + ">", id++); // never produced: no merge makes it
+        }
+        Files.writeString(dir.resolve("vocab.json"), vocab.toString(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("merges.txt"), merges.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static String byteSymbol(int b) {
+        boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+        if (printable) {
+            return String.valueOf((char) b);
+        }
+        int n = 0;
+        for (int i = 0; i < b; i++) {
+            boolean p = (i >= '!' && i <= '~') || (i >= 0xA1 && i <= 0xAC) || (i >= 0xAE && i <= 0xFF);
+            if (!p) {
+                n++;
+            }
+        }
+        return String.valueOf((char) (256 + n));
+    }
+
+    @Test
+    void theVocabularyIsOptTinysLayout() {
+        Vocabulary v = seed.vocabulary();
+        assertEquals(1000, v.tokenId(0));
+        assertEquals(9191, v.tokenId(8191));
+        assertEquals(9192, v.boiId());
+        assertEquals(9193, v.eoiId());
+        assertEquals(9194, seed.textTokenizer().size());
+        assertEquals(9194, seed.model().config().vocabSize(), "no resize needed");
+        assertEquals(2, seed.textTokenizer().bosId());
+    }
+
+    @Test
+    void imageCodesFollowTheTemplateAndTheConstraint() {
+        int[] codes = seed.generateImageCodes("a cat");
+        assertEquals(32, codes.length);
+        assertTrue(Arrays.stream(codes).allMatch(c -> c >= 0 && c < 8192));
+        // the same as generating by hand from BOS + "a cat" + <img> with the adapted model
+        long[] body = seed.textTokenizer().encode("a cat");
+        long[] prompt = LongStream.concat(LongStream.concat(LongStream.of(2), Arrays.stream(body)), LongStream.of(9192))
+                .toArray();
+        int[] tokens = new Generator(seed.model()).generate(new long[][] {prompt}, null,
+                GenerationConfig.builder().maxNewTokens(33).imageConstraint(seed.vocabulary(), 32).build(), null)
+                .tokens()[0];
+        assertEquals(9193, tokens[32]);
+        assertArrayEquals(seed.vocabulary().codes(Arrays.copyOf(tokens, 32)), codes);
+        float[][] conditioning = seed.generateConditioning("a cat");
+        assertEquals(1, conditioning.length);
+        assertEquals(64, conditioning[0].length);
+        assertArrayEquals(images.detokenize(codes)[0], conditioning[0]);
+    }
+
+    @Test
+    void captionsAndAnswersReadTheImageTokens() {
+        int[] codes = images.tokenize(picture);
+        assertEquals(32, codes.length);
+        String caption = seed.caption(picture);
+        assertEquals(expectedCompletion(Vocabulary.imageText(codes)), caption);
+        String answer = seed.answer(picture, "what is it?");
+        assertEquals(expectedCompletion(Vocabulary.imageText(codes) + "Question: what is it?\nAnswer:"), answer);
+        assertFalse(caption.contains("<img"), "image tokens are not part of a caption");
+    }
+
+    /** BOS + the prompt, greedy, image constraint, EOS dropped, decoded without special tokens. */
+    private static String expectedCompletion(String promptText) {
+        long[] body = seed.textTokenizer().encode(promptText);
+        assertEquals(9192, body[0], "the prompt starts with <img>");
+        long[] prompt = LongStream.concat(LongStream.of(2), Arrays.stream(body)).toArray();
+        int[] tokens = new Generator(seed.model()).generate(new long[][] {prompt}, null,
+                GenerationConfig.builder().maxNewTokens(40).imageConstraint(seed.vocabulary(), 32).build(), null)
+                .tokens()[0];
+        long[] kept = Arrays.stream(tokens).filter(t -> t != 2).asLongStream().toArray();
+        return seed.textTokenizer().decode(kept, true).trim();
+    }
+
+    @Test
+    void templatesComeFromTheJsonNextToTheModel(@TempDir Path dir) throws Exception {
+        assertEquals(PromptTemplates.defaults(), seed.templates());
+        Files.writeString(dir.resolve(PromptTemplates.FILE_NAME), "{\"caption\": \"{image}A photo of\", \"max_new_tokens\": 5}");
+        PromptTemplates t = PromptTemplates.load(dir);
+        assertEquals("<img><img_00001><img_00002></img>A photo of", t.captionPrompt(new int[] {1, 2}));
+        assertEquals(5, t.maxNewTokens());
+        assertEquals(PromptTemplates.defaults().answer(), t.answer());
+        assertEquals("a dog<img>", t.imageGenerationPrompt("a dog"));
+        Files.writeString(dir.resolve(PromptTemplates.FILE_NAME), "{\"caption\": \"no image here\"}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir));
+        assertTrue(e.getMessage().contains("{image}"));
+        Files.writeString(dir.resolve(PromptTemplates.FILE_NAME), "{\"captoin\": \"{image}\"}");
+        e = assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir));
+        assertTrue(e.getMessage().contains("captoin"));
+    }
+
+    @Test
+    void aPlainOptGetsRoomForTheImageTokens(@TempDir Path dir) throws Exception {
+        try (OptModel small = TinyModels.random(TinyModels.opt125mShaped(260), 3)) {
+            small.save(dir);
+        }
+        JsonObject vocab = new JsonObject();
+        String[] specials = {"<s>", "<pad>", "</s>", "<unk>"};
+        for (int i = 0; i < specials.length; i++) {
+            vocab.addProperty(specials[i], i);
+        }
+        for (int b = 0; b < 256; b++) {
+            vocab.addProperty(byteSymbol(b), 4 + b);
+        }
+        Files.writeString(dir.resolve("vocab.json"), vocab.toString(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n", StandardCharsets.UTF_8);
+        try (SeedOpt plain = SeedOpt.load(dir, null, images)) {
+            assertEquals(260 + 8194, plain.model().config().vocabSize());
+            assertEquals(260, plain.vocabulary().tokenId(0));
+            int[] codes = plain.generateImageCodes("a cat");
+            assertEquals(32, codes.length);
+            assertTrue(Arrays.stream(codes).allMatch(c -> c >= 0 && c < 8192));
+        }
+        // opt-tiny's adapter saves no embeddings; one that saves too few rows is refused
+        try (OptModel small = OptModel.load(dir); LoraAdapter tooFew = TinyModels.adapter(small, java.util.List.of("q_proj"), true, 4)) {
+            Path adapterDir = dir.resolve("adapter");
+            tooFew.save(adapterDir);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SeedOpt.load(dir, adapterDir, images));
+            assertTrue(e.getMessage().contains("260 rows"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.seedj.llm.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.gson.JsonObject;
+import dev.seedj.llm.Vocabulary;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The GPT-2 byte-level BPE tokenizer built from vocab.json + merges.txt, with SEED's image tokens. */
+class TextTokenizerTest {
+
+    /** GPT-2's printable stand-ins for the 256 byte values. */
+    private static List<String> byteSymbols() {
+        List<Integer> bs = new ArrayList<>();
+        for (int b = '!'; b <= '~'; b++) {
+            bs.add(b);
+        }
+        for (int b = 0xA1; b <= 0xAC; b++) {
+            bs.add(b);
+        }
+        for (int b = 0xAE; b <= 0xFF; b++) {
+            bs.add(b);
+        }
+        String[] symbol = new String[256];
+        for (int b : bs) {
+            symbol[b] = String.valueOf((char) b);
+        }
+        int n = 0;
+        for (int b = 0; b < 256; b++) {
+            if (symbol[b] == null) {
+                symbol[b] = String.valueOf((char) (256 + n++));
+            }
+        }
+        return List.of(symbol);
+    }
+
+    /** A tiny OPT-like tokenizer: specials 0..3, the 256 byte symbols, and merges making "Ġcat" and "at". */
+    private static Path writeVocab(Path dir) throws Exception {
+        JsonObject vocab = new JsonObject();
+        int id = 0;
+        for (String s : List.of("<s>", "<pad>", "</s>", "<unk>")) {
+            vocab.addProperty(s, id++);
+        }
+        for (String s : byteSymbols()) {
+            vocab.addProperty(s, id++);
+        }
+        for (String s : List.of("at", "Ġc", "Ġcat")) {
+            vocab.addProperty(s, id++);
+        }
+        Files.writeString(dir.resolve("vocab.json"), vocab.toString(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\na t\nĠ c\nĠc at\n", StandardCharsets.UTF_8);
+        return dir;
+    }
+
+    @Test
+    void imageTokensAreSingleIdsAfterTheVocabulary(@TempDir Path dir) throws Exception {
+        try (TextTokenizer t = TextTokenizer.load(writeVocab(dir))) {
+            assertEquals(262, t.tokenId("Ġcat"));
+            assertEquals(2, t.bosId());
+            Vocabulary v = t.imageVocabulary();
+            assertEquals(263, v.tokenId(0), "image tokens follow the largest id");
+            assertEquals(263 + 8192, v.boiId());
+            assertEquals(263 + 8193, v.eoiId());
+            assertEquals(263 + 8194, t.size());
+            long a = t.tokenId("a");
+            assertArrayEquals(new long[] {a, 262}, t.encode("a cat"));
+            assertArrayEquals(new long[] {a, v.tokenId(1234), 262}, t.encode("a<img_01234> cat"));
+            int[] codes = {7, 8191, 0};
+            long[] image = t.encode(Vocabulary.imageText(codes));
+            assertArrayEquals(new long[] {v.boiId(), v.tokenId(7), v.tokenId(8191), v.tokenId(0), v.eoiId()}, image);
+            assertEquals("a cat<img_00007>", t.decode(new long[] {a, 262, v.tokenId(7)}, false));
+            assertEquals("a cat", t.decode(new long[] {2, a, 262, v.tokenId(7)}, true));
+        }
+    }
+
+    @Test
+    void longTextsAreNotTruncated(@TempDir Path dir) throws Exception {
+        try (TextTokenizer t = TextTokenizer.load(writeVocab(dir))) {
+            assertEquals(1500, t.encode(" cat".repeat(1500)).length);
+        }
+    }
+
+    @Test
+    void tokenizerJsonKeepsItsOwnImageIds(@TempDir Path dir) throws Exception {
+        writeVocab(dir);
+        JsonObject json = ByteLevelBpeJson.build(dir.resolve("vocab.json"), dir.resolve("merges.txt"), List.of("</s>"));
+        // a SEED-OPT tokenizer.json that already has the image tokens, here with <img> and </img> first
+        json.getAsJsonArray("added_tokens").add(ByteLevelBpeJson.addedToken(263, "<img>"));
+        json.getAsJsonArray("added_tokens").add(ByteLevelBpeJson.addedToken(264, "</img>"));
+        for (int code = 0; code < 16; code++) {
+            json.getAsJsonArray("added_tokens").add(ByteLevelBpeJson.addedToken(265 + code, Vocabulary.imageToken(code)));
+        }
+        Path other = Files.createDirectories(dir.resolve("json"));
+        Files.writeString(other.resolve("tokenizer.json"), json.toString(), StandardCharsets.UTF_8);
+        try (TextTokenizer t = TextTokenizer.load(other, 16)) {
+            assertEquals(263, t.imageVocabulary().boiId());
+            assertEquals(265 + 5, t.imageVocabulary().tokenId(5));
+            assertArrayEquals(new long[] {263, 270, 264}, t.encode("<img><img_00005></img>"));
+            assertEquals(281, t.size());
+        }
+    }
+
+    @Test
+    void missingFilesAreNamed(@TempDir Path dir) {
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> TextTokenizer.load(dir));
+        assertEquals(true, e.getMessage().contains("vocab.json + merges.txt"));
+    }
+}
