@@ -1,0 +1,64 @@
+package dev.seedj.examples.cli;
+
+import dev.seedj.tokenizer.SeedTokenizer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code seed detokenize}: one image's codes to its generation embeddings (v1: 77 x 768 Stable Diffusion
+ * text conditioning; v2: 1 x 1024 unCLIP image embedding), written to {@code .npy} or {@code .safetensors},
+ * and to a PNG when the model carries a {@link PictureDecoder}.
+ *
+ * <p>Not thread-safe (one instance per command-line run).
+ */
+@Command(name = "detokenize", mixinStandardHelpOptions = true,
+        description = {"Turns one image's codes into its generation embeddings [N, D] (v1: 77 x 768 Stable "
+                + "Diffusion conditioning; v2: 1 x 1024 unCLIP embedding).",
+            "Codes: integers separated by spaces or commas, e.g. the codes `seed tokenize` printed."})
+public final class DetokenizeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions models;
+
+    @Parameters(arity = "1..*", paramLabel = "CODES", description = "the codes, e.g. 12 7 3 ... or 12,7,3,...")
+    List<String> codes;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE",
+            description = "output file: .npy (float32 [N, D]) or .safetensors (tensor generation_embeds)")
+    Path out;
+
+    @Option(names = "--png", paramLabel = "FILE",
+            description = "also draw the picture, if the model has a pixel decoder (SEED-mini)")
+    Path png;
+
+    @Override
+    public Integer call() {
+        int[] parsed = Codes.parse(codes);
+        Path modelDir = models.tokenizerDir();
+        try (PictureDecoder decoder = png == null ? null : PictureDecoderProvider.find(modelDir);
+             SeedTokenizer tokenizer = SeedTokenizer.load(modelDir)) {
+            float[][] embeddings;
+            try {
+                embeddings = tokenizer.detokenize(parsed);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("bad codes: " + e.getMessage(), e);
+            }
+            EmbeddingFiles.write(out, embeddings);
+            spec.commandLine().getOut().println(out + "\t" + embeddings.length + " x " + embeddings[0].length);
+            if (decoder != null) {
+                PngOutput.draw(decoder, embeddings, png);
+                spec.commandLine().getOut().println(png);
+            }
+        }
+        return 0;
+    }
+}

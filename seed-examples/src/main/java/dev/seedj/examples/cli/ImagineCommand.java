@@ -1,0 +1,61 @@
+package dev.seedj.examples.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code seed imagine}: text to image codes (SEED-OPT), codes to generation embeddings (the tokenizer's
+ * decoder), written to a file, and to a PNG when the model carries a {@link PictureDecoder}.
+ *
+ * <p>Not thread-safe (one instance per command-line run).
+ */
+@Command(name = "imagine", mixinStandardHelpOptions = true,
+        description = {"Text to image: SEED-OPT writes 32 image codes for the prompt (printed), the tokenizer's "
+                + "decoder turns them into generation embeddings."})
+public final class ImagineCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions models;
+
+    @Parameters(index = "0", paramLabel = "PROMPT", description = "what to draw, quoted")
+    String prompt;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE",
+            description = "write the embeddings: .npy (float32 [N, D]) or .safetensors")
+    Path out;
+
+    @Option(names = "--png", paramLabel = "FILE",
+            description = "also draw the picture, if the model has a pixel decoder (SEED-mini)")
+    Path png;
+
+    @Override
+    public Integer call() {
+        if (prompt.isBlank()) {
+            throw new CliException("the prompt is empty");
+        }
+        // the pixel decoder is looked up first, so a missing one fails before the slow generation
+        try (PictureDecoder decoder = png == null ? null : PictureDecoderProvider.find(models.tokenizerDir());
+             MultimodalModels opened = MultimodalModels.open(models)) {
+            int[] codes = opened.seedOpt().generateImageCodes(prompt);
+            spec.commandLine().getOut().println(Codes.format(codes));
+            if (out != null || decoder != null) {
+                float[][] embeddings = opened.tokenizer().detokenize(codes);
+                if (out != null) {
+                    EmbeddingFiles.write(out, embeddings);
+                }
+                if (decoder != null) {
+                    PngOutput.draw(decoder, embeddings, png);
+                }
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.seedj.examples.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code --model}, {@code --llm} and {@code --adapter} options shared by the sub-commands, resolved
+ * against {@link DefaultModels} when absent.
+ *
+ * <p>Not thread-safe (filled by picocli, read by one command).
+ */
+public final class ModelOptions {
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "image tokenizer directory (seed-tokenizer.json + weights); default: $SEEDJ_MODEL, "
+                    + "then the bundled model")
+    Path model;
+
+    @Option(names = "--llm", paramLabel = "DIR",
+            description = "SEED-OPT directory (Hugging Face config.json + weights + tokenizer.json); default: "
+                    + "$SEEDJ_LLM, then the bundled model")
+    Path llm;
+
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "PEFT LoRA adapter directory applied to the language model (default: none)")
+    Path adapter;
+
+    /** @return the image tokenizer's directory */
+    public Path tokenizerDir() {
+        return DefaultModels.existing(model).orElseGet(() -> DefaultModels.ofProcess().tokenizer());
+    }
+
+    /** @return the language model's directory */
+    public Path llmDir() {
+        return DefaultModels.existing(llm).orElseGet(() -> DefaultModels.ofProcess().llm());
+    }
+
+    /** @return the adapter directory, if one was given */
+    public Optional<Path> adapterDir() {
+        if (adapter != null && !Files.isRegularFile(adapter.resolve("adapter_config.json"))) {
+            throw new CliException("adapter directory " + adapter + " has no adapter_config.json");
+        }
+        return Optional.ofNullable(adapter);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.seedj.examples.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.seedj.tokenizer.SeedTokenizer;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code seed tokenize}: images (or folders of images) to SEED codes, one line per image with its file
+ * name, as text ({@code name<TAB>code code ...}) or JSON lines ({@code {"file": ..., "codes": [...]}}).
+ *
+ * <p>Not thread-safe (one instance per command-line run).
+ */
+@Command(name = "tokenize", mixinStandardHelpOptions = true,
+        description = {"Turns images into SEED codes: one line per image, the file name then its codes.",
+            "Folders are searched recursively for image files, sorted by path."})
+public final class TokenizeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions models;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_FOLDER", description = "image files and folders")
+    List<Path> inputs;
+
+    @Option(names = "--json", description = "print JSON lines {\"file\": ..., \"codes\": [...]}")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        List<Path> files = ImageInputs.expand(inputs);
+        PrintWriter out = spec.commandLine().getOut();
+        try (SeedTokenizer tokenizer = SeedTokenizer.load(models.tokenizerDir());
+             Progress progress = Progress.start("tokenize", files.size())) {
+            for (int start = 0; start < files.size(); start += SeedTokenizer.MAX_BATCH) {
+                List<Path> chunk = files.subList(start, Math.min(files.size(), start + SeedTokenizer.MAX_BATCH));
+                List<BufferedImage> images = new ArrayList<>();
+                for (Path file : chunk) {
+                    images.add(ImageInputs.read(file));
+                }
+                int[][] codes = tokenizer.tokenize(images);
+                for (int i = 0; i < chunk.size(); i++) {
+                    out.println(json ? jsonLine(chunk.get(i), codes[i]) : chunk.get(i) + "\t" + Codes.format(codes[i]));
+                }
+                out.flush();
+                progress.step(chunk.size(), chunk.get(chunk.size() - 1).getFileName().toString());
+            }
+        }
+        return 0;
+    }
+
+    private static String jsonLine(Path file, int[] codes) {
+        JsonObject line = new JsonObject();
+        line.addProperty("file", file.toString());
+        JsonArray array = new JsonArray();
+        for (int code : codes) {
+            array.add(code);
+        }
+        line.add("codes", array);
+        return line.toString();
+    }
+}
