@@ -56,11 +56,14 @@ class ModelStructureTest {
         return java.util.Arrays.stream(shape).boxed().toList();
     }
 
-    /** Sizes unlike any fixture: 5 x 5 patches, 8 queries, cross-attention every 3 layers, odd widths. */
+    /**
+     * Sizes unlike any fixture: a 76-pixel image (5 x 5 patches of 14, 6 trailing pixels ignored as by the
+     * reference's strided convolution), 8 queries, cross-attention every 3 layers, odd widths.
+     */
     static TokenizerConfig unusualConfig(TokenizerConfig.Version version) {
         float[] mean = {0.5f, 0.4f, 0.3f};
         float[] std = {0.2f, 0.25f, 0.3f};
-        return new TokenizerConfig(version, 70, ResizeMode.BILINEAR, mean, std,
+        return new TokenizerConfig(version, 76, ResizeMode.BILINEAR, mean, std,
                 new TokenizerConfig.Vision(14, 48, 3, 6, 2.5, 1e-6f, 1e-5f),
                 new TokenizerConfig.QFormer(36, 5, 4, 50, 3, 8, 1e-12f),
                 new TokenizerConfig.Codebook(100, 16),
@@ -87,7 +90,7 @@ class ModelStructureTest {
             TokenizerConfig config = unusualConfig(version);
             try (SeedTokenizer tokenizer = SeedTokenizer.withRandomWeights(config, Device.cpu());
                     NDManager m = NDManager.newBaseManager()) {
-                NDArray pixels = m.randomNormal(new Shape(5, 3, 70, 70));
+                NDArray pixels = m.randomNormal(new Shape(5, 3, 76, 76));
                 try (Encoding encoding = tokenizer.encode(pixels)) {
                     assertEquals(new Shape(5, 8), encoding.codes().getShape());
                     assertEquals(new Shape(5, 8, 36), encoding.causalEmbeddings().getShape());
@@ -118,31 +121,42 @@ class ModelStructureTest {
     }
 
     /**
-     * Query i of the causal Q-Former sees queries 0..i only: changing query k's learned token leaves the
-     * outputs of the queries before k unchanged and changes those from k on.
+     * As the reference ({@code is_casual = query_embeds.shape[1] == 32}): with 32 queries, query i sees
+     * queries 0..i only, so changing query k's learned token leaves the outputs before k unchanged and
+     * changes those from k on; with another count (8 here) the Q-Former is bidirectional and every output
+     * changes.
      */
     @Test
-    void theQFormerIsCausalOverItsQueries() {
-        TokenizerConfig config = unusualConfig(TokenizerConfig.Version.V1);
-        VisualTokenizerModel model = new VisualTokenizerModel(config);
-        try (NDManager m = NDManager.newBaseManager()) {
-            model.initializeParameters(m);
-            float[] pixels = m.randomNormal(new Shape(2, 3, 70, 70)).toFloatArray();
-            float[] before = causalEmbeddings(model, pixels, m); // [2, 8, 36]
-            int k = 5;
-            NDArray tokens = model.namedParameters().get("query_tokens").getArray();
-            tokens.set(new NDIndex("0, " + k), tokens.get("0, " + k).add(1f));
-            float[] after = causalEmbeddings(model, pixels, m);
-            int hidden = 36;
-            for (int b = 0; b < 2; b++) {
-                for (int q = 0; q < 8; q++) {
-                    float[] x = java.util.Arrays.copyOfRange(before, (b * 8 + q) * hidden, (b * 8 + q + 1) * hidden);
-                    float[] y = java.util.Arrays.copyOfRange(after, (b * 8 + q) * hidden, (b * 8 + q + 1) * hidden);
-                    if (q < k) {
-                        assertArrayEquals(x, y, "query " + q + " must not see query " + k);
-                    } else {
-                        assertNotEquals(java.util.Arrays.toString(x), java.util.Arrays.toString(y),
-                                "query " + q + " sees query " + k);
+    void theQFormerIsCausalExactlyForThirtyTwoQueriesAsTheReference() {
+        for (int queries : new int[] {32, 8}) {
+            TokenizerConfig base = unusualConfig(TokenizerConfig.Version.V1);
+            TokenizerConfig.QFormer q = base.qformer();
+            TokenizerConfig config = new TokenizerConfig(base.version(), base.imageSize(), base.resize(),
+                    base.imageMean(), base.imageStd(), base.vision(),
+                    new TokenizerConfig.QFormer(q.hiddenSize(), q.numLayers(), q.numHeads(), q.intermediateSize(),
+                            q.crossAttentionFreq(), queries, q.layerNormEps()),
+                    base.codebook(), base.decoder(), base.weights());
+            VisualTokenizerModel model = new VisualTokenizerModel(config);
+            try (NDManager m = NDManager.newBaseManager()) {
+                model.initializeParameters(m);
+                float[] pixels = m.randomNormal(new Shape(2, 3, 76, 76)).toFloatArray();
+                float[] before = causalEmbeddings(model, pixels, m); // [2, Q, 36]
+                int k = 5;
+                NDArray tokens = model.namedParameters().get("query_tokens").getArray();
+                tokens.set(new NDIndex("0, " + k), tokens.get("0, " + k).add(1f));
+                float[] after = causalEmbeddings(model, pixels, m);
+                int hidden = 36;
+                for (int b = 0; b < 2; b++) {
+                    for (int i = 0; i < queries; i++) {
+                        int from = (b * queries + i) * hidden;
+                        float[] x = java.util.Arrays.copyOfRange(before, from, from + hidden);
+                        float[] y = java.util.Arrays.copyOfRange(after, from, from + hidden);
+                        if (queries == 32 && i < k) {
+                            assertArrayEquals(x, y, "query " + i + " must not see query " + k);
+                        } else {
+                            assertNotEquals(java.util.Arrays.toString(x), java.util.Arrays.toString(y),
+                                    queries + " queries: query " + i + " sees query " + k);
+                        }
                     }
                 }
             }
@@ -151,7 +165,7 @@ class ModelStructureTest {
 
     private static float[] causalEmbeddings(VisualTokenizerModel model, float[] pixels, NDManager manager) {
         try (NDManager call = manager.newSubManager()) {
-            NDArray x = call.create(pixels, new Shape(2, 3, 70, 70));
+            NDArray x = call.create(pixels, new Shape(2, 3, 76, 76));
             return model.encode(x, StageRecorder.NONE).causalEmbeddings().toFloatArray();
         }
     }

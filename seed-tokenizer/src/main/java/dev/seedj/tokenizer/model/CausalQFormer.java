@@ -18,9 +18,10 @@ import dev.seedj.tokenizer.TokenizerConfig;
  * {@code i} sees queries {@code 0..i}, masked scores get -10000 added as in the reference. The output is
  * one causal embedding per query.
  *
- * <p>The reference decides causality by the query count (exactly 32 queries means causal); here this
- * component is always causal and the Reverse Q-Former always bidirectional, which is the same for the
- * released models.
+ * <p>Causality follows the reference exactly: {@code Qformer_casual.py} makes the query self-attention
+ * causal when there are exactly {@value #REFERENCE_CAUSAL_QUERIES} queries and bidirectional otherwise
+ * ({@code is_casual = query_embeds.shape[1] == 32}). The released models (32 queries here, 77 in the
+ * Reverse Q-Former) are therefore causal here and bidirectional there; see {@link #selfAttentionMask}.
  *
  * <p>State-dict names (at the tokenizer's top level): {@code query_tokens}, {@code Qformer.bert.*}.
  * Forward passes only read parameters and are safe to run concurrently once loaded.
@@ -28,6 +29,8 @@ import dev.seedj.tokenizer.TokenizerConfig;
 public final class CausalQFormer extends SeedBlock {
     /** The additive score of a masked pair, as the reference's {@code (1 - mask) * -10000}. */
     public static final float MASKED = -10000f;
+    /** The query count for which the reference's Q-Former is causal. */
+    public static final int REFERENCE_CAUSAL_QUERIES = 32;
 
     private final int numQueries;
     private final int hiddenSize;
@@ -65,6 +68,19 @@ public final class CausalQFormer extends SeedBlock {
     }
 
     /**
+     * The self-attention mask the reference uses for {@code n} queries of a query-only Q-Former (the causal
+     * Q-Former and the Reverse Q-Former alike): causal for exactly {@value #REFERENCE_CAUSAL_QUERIES}
+     * queries, none otherwise.
+     *
+     * @param manager owns the mask
+     * @param n number of queries
+     * @return {@link #causalMask} for 32 queries, else null (bidirectional)
+     */
+    public static NDArray selfAttentionMask(NDManager manager, int n) {
+        return n == REFERENCE_CAUSAL_QUERIES ? causalMask(manager, n) : null;
+    }
+
+    /**
      * @param imageEmbeds [B, T, encoderWidth], the LayerNorm-ed vision tokens
      * @param recorder receives {@code embeddings_out}, {@code layer<i>} and {@code last_hidden_state}
      * @return the causal embeddings [B, Q, hidden]
@@ -73,7 +89,7 @@ public final class CausalQFormer extends SeedBlock {
         long batch = imageEmbeds.getShape().get(0);
         NDArray queries = ArrayScopes.adopt(
                 queryTokens.getArray().broadcast(new Shape(batch, numQueries, hiddenSize)), imageEmbeds);
-        NDArray mask = causalMask(imageEmbeds.getManager(), numQueries);
+        NDArray mask = selfAttentionMask(imageEmbeds.getManager(), numQueries); // [1, 1, Q, Q] or null
         return bert.forward(queries, imageEmbeds, mask, recorder); // [B, Q, hidden]
     }
 

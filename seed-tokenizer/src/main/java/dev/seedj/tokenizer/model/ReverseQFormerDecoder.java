@@ -11,7 +11,7 @@ import dev.seedj.tokenizer.TokenizerConfig;
 /**
  * SEED v1's decoder to Stable Diffusion text conditioning: the decode blocks ({@code pos_embed_text},
  * {@code blocks_text}), then a bidirectional Reverse Q-Former whose learned {@code reverse_tokens} (77)
- * cross-attend to the decoded codes ({@code Reverse_Qformer.bert}, no self-attention mask), then
+ * cross-attend to the decoded codes ({@code Reverse_Qformer.bert}; no self-attention mask, except that the reference makes exactly 32 tokens causal), then
  * {@code distill_text_proj} to the text-encoder width (768).
  *
  * <p>State-dict names sit at the tokenizer's top level. Forward passes only read parameters and are safe
@@ -52,7 +52,8 @@ public final class ReverseQFormerDecoder extends GenerationDecoder {
         long batch = codes.getShape().get(0);
         NDArray tokens = ArrayScopes.adopt(
                 reverseTokens.getArray().broadcast(new Shape(batch, numTokens, hiddenSize)), codes);
-        NDArray reversed = reverseQformer.forward(tokens, codes, null, recorder.scope("reverse_qformer"));
+        NDArray mask = CausalQFormer.selfAttentionMask(codes.getManager(), numTokens); // null for 77 tokens
+        NDArray reversed = reverseQformer.forward(tokens, codes, mask, recorder.scope("reverse_qformer"));
         NDArray embeds = distillTextProj.forward(reversed); // [B, R, output]
         recorder.record("generation_embeds", embeds);
         return embeds;

@@ -10,6 +10,7 @@ import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.ParameterInit;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.tokenizer.TokenizerConfig;
+import dev.seedj.tokenizer.model.CausalQFormer;
 import dev.seedj.tokenizer.model.DecodeBlocks;
 import dev.seedj.tokenizer.model.QFormerModel;
 import dev.seedj.tokenizer.model.StageRecorder;
@@ -57,7 +58,8 @@ public final class TextDistillationHead extends SeedBlock {
         long batch = codes.getShape().get(0);
         NDArray tokens = reverseTokens.getArray().broadcast(new Shape(batch, numTokens, hiddenSize));
         tokens.attach(codes.getManager()); // a per-call view of a parameter
-        NDArray reversed = reverseQformer.forward(tokens, codes, null, StageRecorder.NONE); // [B, R, hidden]
+        NDArray mask = CausalQFormer.selfAttentionMask(codes.getManager(), numTokens); // as the inference decoder
+        NDArray reversed = reverseQformer.forward(tokens, codes, mask, StageRecorder.NONE); // [B, R, hidden]
         return distillTextProj.forward(reversed); // [B, R, featureDim]
     }
 
