@@ -34,7 +34,7 @@ public final class TokenizerConfig {
     /** The file name a model directory's config has. */
     public static final String FILE_NAME = "seed-tokenizer.json";
 
-    /** The SEED tokenizer generation. */
+    /** The SEED tokenizer generation. Enum constants are immutable and thread-safe. */
     public enum Version {
         /** SEED v1: 77 x 768 Stable Diffusion text conditioning from a Reverse Q-Former. */
         V1,
@@ -48,7 +48,7 @@ public final class TokenizerConfig {
     }
 
     /**
-     * The EVA vision transformer.
+     * The EVA vision transformer. Immutable and thread-safe.
      *
      * @param patchSize side of a square patch in pixels
      * @param width token width
@@ -67,7 +67,7 @@ public final class TokenizerConfig {
     }
 
     /**
-     * The causal Q-Former (a post-LayerNorm BERT encoder).
+     * The causal Q-Former (a post-LayerNorm BERT encoder). Immutable and thread-safe.
      *
      * @param hiddenSize width
      * @param numLayers layers
@@ -81,7 +81,7 @@ public final class TokenizerConfig {
             int numQueryTokens, float layerNormEps) {}
 
     /**
-     * The vector-quantizer codebook.
+     * The vector-quantizer codebook. Immutable and thread-safe.
      *
      * @param size number of codes
      * @param dim code vector width
@@ -90,7 +90,8 @@ public final class TokenizerConfig {
 
     /**
      * The decoder from codes to generation embeddings. The decode blocks ({@code blocks_text} in v1,
-     * {@code blocks_image} in v2) are pre-LayerNorm ViT blocks of the Q-Former's width.
+     * {@code blocks_image} in v2) are pre-LayerNorm ViT blocks of the Q-Former's width. Immutable and
+     * thread-safe.
      *
      * @param numBlocks decode blocks
      * @param numHeads their attention heads; must divide the Q-Former width
@@ -118,7 +119,7 @@ public final class TokenizerConfig {
     }
 
     /**
-     * One weight file and the prefix put in front of each of its keys.
+     * One weight file and the prefix put in front of each of its keys. Immutable and thread-safe.
      *
      * @param file path relative to the model directory
      * @param prefix text prepended to every key (empty for none)
@@ -143,7 +144,8 @@ public final class TokenizerConfig {
      * Builds and checks a config.
      *
      * @param version v1 or v2
-     * @param imageSize side of the square model input; a multiple of the patch size
+     * @param imageSize side of the square model input, at least one patch; as in the reference's strided
+     *     patch convolution, {@code imageSize / patchSize} patches per side are used and trailing pixels ignored
      * @param resize the resampling filter of the preprocessing
      * @param imageMean per-channel mean (3 values)
      * @param imageStd per-channel standard deviation (3 positive values)
@@ -402,9 +404,9 @@ public final class TokenizerConfig {
     private void validate() {
         positive(imageSize, "image_size");
         positive(vision.patchSize(), "vision.patch_size");
-        if (imageSize % vision.patchSize() != 0) {
+        if (imageSize < vision.patchSize()) {
             throw new ConfigException("image_size",
-                    imageSize + " is not a multiple of vision.patch_size " + vision.patchSize());
+                    imageSize + " is smaller than one patch (vision.patch_size " + vision.patchSize() + ")");
         }
         channelValues(imageMean, "image_mean", false);
         channelValues(imageStd, "image_std", true);

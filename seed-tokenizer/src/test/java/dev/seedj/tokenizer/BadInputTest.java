@@ -149,7 +149,7 @@ class BadInputTest {
                 "do not divide", "24");
         assertConfigField("vision.num_heads", j -> j.getAsJsonObject("vision").addProperty("num_heads", 3));
         assertConfigField("decoder.num_heads", j -> j.getAsJsonObject("decoder").addProperty("num_heads", 7));
-        assertConfigField("image_size", j -> j.addProperty("image_size", 50), "not a multiple", "14");
+        assertConfigField("image_size", j -> j.addProperty("image_size", 10), "smaller than one patch", "14");
         assertConfigField("version", j -> j.addProperty("version", "v3"), "\"v3\"");
         assertConfigField("resize", j -> j.addProperty("resize", "nearest"), "nearest");
         assertConfigField("image_std", j -> j.add("image_std", JsonParser.parseString("[0.2, 0.3]")), "3 values");

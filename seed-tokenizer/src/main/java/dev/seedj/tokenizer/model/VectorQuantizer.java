@@ -20,7 +20,7 @@ import dev.seedj.core.nn.SeedBlock;
 public final class VectorQuantizer extends SeedBlock {
 
     /**
-     * The quantizer's output.
+     * The quantizer's output. The record is immutable; the arrays belong to the caller's manager.
      *
      * @param codes [B, T] int64 indices into the codebook
      * @param quantized [B, T, D], {@code z + (e - z)}

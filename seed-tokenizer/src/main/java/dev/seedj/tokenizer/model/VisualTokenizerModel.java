@@ -24,7 +24,7 @@ import dev.seedj.tokenizer.TokenizerConfig;
 public final class VisualTokenizerModel extends SeedBlock {
 
     /**
-     * The encoder's output.
+     * The encoder's output. The record is immutable; the arrays belong to the call's manager.
      *
      * @param causalEmbeddings [B, Q, hidden], the causal Q-Former's last hidden state
      * @param codes [B, Q] int64
