@@ -67,7 +67,26 @@ public record OptConfig(
     /** LayerNorm epsilon of every OPT LayerNorm ({@code nn.LayerNorm}'s default). */
     public static final float LAYER_NORM_EPS = 1e-5f;
 
-    /** Validates the sizes. */
+    /**
+     * Validates the sizes.
+     *
+     * @param vocabSize rows of {@code embed_tokens}
+     * @param hiddenSize width of the decoder layers
+     * @param numLayers number of decoder layers
+     * @param numHeads attention heads per layer
+     * @param ffnDim inner width of the feed-forward networks
+     * @param maxPositions number of learned positions (the table has two more rows: OPT's offset)
+     * @param wordEmbedProjDim width of the token embeddings; when it differs from {@code hiddenSize} the decoder
+     *     has {@code project_in} and {@code project_out} (OPT-350m)
+     * @param layerNormBefore pre-LayerNorm ({@code true}) or post-LayerNorm ({@code false}, OPT-350m)
+     * @param activation the feed-forward non-linearity
+     * @param tieWordEmbeddings whether {@code lm_head} shares {@code embed_tokens}' matrix
+     * @param enableBias whether the attention and feed-forward projections have biases
+     * @param removeFinalLayerNorm Hugging Face's {@code _remove_final_layer_norm} compatibility switch
+     * @param padTokenId padding token
+     * @param bosTokenId beginning-of-sequence token
+     * @param eosTokenId end-of-sequence token
+     */
     public OptConfig {
         requirePositive("vocab_size", vocabSize);
         requirePositive("hidden_size", hiddenSize);

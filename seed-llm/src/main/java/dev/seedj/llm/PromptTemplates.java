@@ -42,7 +42,15 @@ public record PromptTemplates(String caption, String answer, String imageGenerat
 
     private static final Set<String> FIELDS = Set.of("caption", "answer", "image_generation", "max_new_tokens");
 
-    /** Checks that every template has its placeholders. */
+    /**
+     * Checks that every template has its placeholders.
+     *
+     * @param caption template of a captioning prompt, with {@code {image}}
+     * @param answer template of a question about an image, with {@code {image}} and {@code {question}}
+     * @param imageGeneration template of an image-generation prompt, with {@code {prompt}}; generation starts after
+     *     it (an {@code <img>} is appended if it does not end with one)
+     * @param maxNewTokens tokens generated at most for a caption or an answer
+     */
     public PromptTemplates {
         require(caption, "caption", "{image}");
         require(answer, "answer", "{image}");

@@ -9,7 +9,9 @@ package dev.seedj.tokenizer;
 public final class ConfigException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The dotted JSON path of the offending field. */
     private final String field;
+    /** What is wrong with the field. */
     private final String problem;
 
     /**

@@ -104,7 +104,19 @@ public final class TokenizerConfig {
      */
     public record Decoder(int numBlocks, int numHeads, double mlpRatio, float layerNormEps, int outputDim,
             int reverseQformerLayers, int reverseQueryTokens, List<Integer> imageDown) {
-        /** Copies the list. */
+        /**
+         * Copies the list.
+         *
+         * @param numBlocks decode blocks
+         * @param numHeads their attention heads; must divide the Q-Former width
+         * @param mlpRatio their MLP width over the Q-Former width
+         * @param layerNormEps their LayerNorm epsilon (1e-6)
+         * @param outputDim width of each generation embedding (v1 768, v2 1024)
+         * @param reverseQformerLayers v1: layers of the Reverse Q-Former; 0 in v2
+         * @param reverseQueryTokens v1: the Reverse Q-Former's queries, one generation embedding each; 0 in v2
+         * @param imageDown v2: output widths of the bias-free {@code image_down} MLP (default 256, 128, 32); empty
+         *     in v1
+         */
         public Decoder {
             imageDown = List.copyOf(imageDown);
         }

@@ -14,7 +14,13 @@ import java.util.List;
  * @param unexpected checkpoint keys (under the loaded prefix) that matched no parameter
  */
 public record LoadReport(List<String> loaded, List<String> missingOptional, List<String> unexpected) {
-    /** Copies the lists so the report stays immutable. */
+    /**
+     * Copies the lists so the report stays immutable.
+     *
+     * @param loaded parameter names filled from the checkpoint
+     * @param missingOptional optional parameter names the checkpoint did not have
+     * @param unexpected checkpoint keys (under the loaded prefix) that matched no parameter
+     */
     public LoadReport {
         loaded = List.copyOf(loaded);
         missingOptional = List.copyOf(missingOptional);

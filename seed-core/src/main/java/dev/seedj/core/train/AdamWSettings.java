@@ -14,7 +14,14 @@ package dev.seedj.core.train;
  */
 public record AdamWSettings(double beta1, double beta2, double eps, double weightDecay) {
 
-    /** Checks the ranges, naming the bad value. */
+    /**
+     * Checks the ranges, naming the bad value.
+     *
+     * @param beta1 decay of the first-moment average, in [0, 1)
+     * @param beta2 decay of the second-moment average, in [0, 1)
+     * @param eps added to the bias-corrected root of the second moment, &gt; 0
+     * @param weightDecay decoupled weight decay of the decay group, &ge; 0 (the no-decay group uses 0)
+     */
     public AdamWSettings {
         if (!(beta1 >= 0 && beta1 < 1)) {
             throw new IllegalArgumentException("AdamW beta1 must be in [0, 1), got " + beta1);

@@ -9,7 +9,12 @@ package dev.seedj.core.train;
  * @param offset how many examples of that epoch's order have been consumed
  */
 public record DataPosition(long epoch, long offset) {
-    /** Checks that both numbers are non-negative. */
+    /**
+     * Checks that both numbers are non-negative.
+     *
+     * @param epoch the 0-based epoch (pass over the data)
+     * @param offset how many examples of that epoch's order have been consumed
+     */
     public DataPosition {
         if (epoch < 0 || offset < 0) {
             throw new IllegalArgumentException("data position must be non-negative, got epoch " + epoch

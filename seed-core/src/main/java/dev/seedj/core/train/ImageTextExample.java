@@ -13,7 +13,14 @@ import java.util.Objects;
  * @param caption the text
  */
 public record ImageTextExample(String key, String imageName, byte[] imageBytes, String caption) {
-    /** Checks that nothing is null. */
+    /**
+     * Checks that nothing is null.
+     *
+     * @param key identifies the example in its dataset (file name or webdataset key)
+     * @param imageName the image's file name, whose extension tells its format
+     * @param imageBytes the encoded image
+     * @param caption the text
+     */
     public ImageTextExample {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(imageName, "imageName");

@@ -17,7 +17,13 @@ import java.util.Objects;
  */
 public record TrainableParameter(String name, Parameter parameter, boolean weightDecay) {
 
-    /** Checks the components. */
+    /**
+     * Checks the components.
+     *
+     * @param name the full dotted state-dict name, e.g. {@code blocks.0.attn.qkv.weight}; names checkpoint entries
+     * @param parameter the DJL parameter; its array must be attached before training
+     * @param weightDecay whether AdamW's decoupled weight decay applies to it (false: the no-decay group)
+     */
     public TrainableParameter {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(parameter, "parameter");

@@ -79,7 +79,27 @@ public record TrainingConfig(double learningRate, double minLearningRate, double
             "warmup_steps", "total_steps", "schedule", "weight_decay", "betas", "eps", "batch_size",
             "grad_accumulation", "clip_norm", "checkpoint_every", "log_every", "output_dir", "seed");
 
-    /** Checks every field, naming the first bad one by its JSON key. */
+    /**
+     * Checks every field, naming the first bad one by its JSON key.
+     *
+     * @param learningRate peak learning rate
+     * @param minLearningRate cosine floor
+     * @param warmupLearningRate learning rate at step 0
+     * @param warmupSteps warm-up length
+     * @param totalSteps optimizer steps of the run
+     * @param schedule the decay after warm-up
+     * @param weightDecay AdamW weight decay of the decay group
+     * @param beta1 AdamW beta1
+     * @param beta2 AdamW beta2
+     * @param eps AdamW eps
+     * @param batchSize examples per micro-batch
+     * @param gradAccumulation micro-batches per optimizer step
+     * @param clipNorm global gradient-norm limit, 0 for none
+     * @param checkpointEvery steps between checkpoints, 0 for only the final one
+     * @param logEvery steps between log lines
+     * @param outputDir where checkpoints, logs and plots are written
+     * @param seed seed of the data order and the engine's random generator
+     */
     public TrainingConfig {
         positive("learning_rate", learningRate);
         if (!(minLearningRate >= 0 && minLearningRate <= learningRate)) {

@@ -13,7 +13,13 @@ package dev.seedj.core.train;
 public record WarmupConstantSchedule(double lr, double warmupStartLr, long warmupSteps)
         implements LearningRateSchedule {
 
-    /** Checks the ranges, naming the bad value. */
+    /**
+     * Checks the ranges, naming the bad value.
+     *
+     * @param lr learning rate after warm-up
+     * @param warmupStartLr learning rate at step 0
+     * @param warmupSteps warm-up length in optimizer steps (0: none)
+     */
     public WarmupConstantSchedule {
         checkWarmup(lr, warmupStartLr, warmupSteps);
     }

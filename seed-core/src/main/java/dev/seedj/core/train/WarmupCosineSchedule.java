@@ -17,7 +17,15 @@ package dev.seedj.core.train;
 public record WarmupCosineSchedule(double peakLr, double minLr, double warmupStartLr, long warmupSteps,
         long totalSteps) implements LearningRateSchedule {
 
-    /** Checks the ranges, naming the bad value. */
+    /**
+     * Checks the ranges, naming the bad value.
+     *
+     * @param peakLr learning rate at the end of warm-up ({@code init_lr})
+     * @param minLr learning rate at the last step ({@code min_lr})
+     * @param warmupStartLr learning rate at step 0 ({@code warmup_lr})
+     * @param warmupSteps warm-up length in optimizer steps (0: no warm-up)
+     * @param totalSteps the run's length in optimizer steps
+     */
     public WarmupCosineSchedule {
         WarmupConstantSchedule.checkWarmup(peakLr, warmupStartLr, warmupSteps);
         if (!(minLr >= 0 && minLr <= peakLr)) {

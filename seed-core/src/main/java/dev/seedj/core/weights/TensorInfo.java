@@ -11,11 +11,17 @@ import java.util.Arrays;
  * @param shape the tensor shape (empty for a 0-d tensor)
  */
 public record TensorInfo(DType dtype, long[] shape) {
-    /** Copies the shape so that the record stays immutable. */
+    /**
+     * Copies the shape so that the record stays immutable.
+     *
+     * @param dtype the element type on disk
+     * @param shape the tensor shape (empty for a 0-d tensor)
+     */
     public TensorInfo {
         shape = shape.clone();
     }
 
+    /** @return a copy of the tensor shape (empty for a 0-d tensor) */
     @Override
     public long[] shape() {
         return shape.clone();

@@ -10,6 +10,7 @@ package dev.seedj.core.weights;
 public class UnsafeCheckpointException extends CheckpointException {
     private static final long serialVersionUID = 1L;
 
+    /** The refused global as {@code module.name}. */
     private final String global;
 
     /**

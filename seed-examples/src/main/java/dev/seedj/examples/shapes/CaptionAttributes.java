@@ -19,7 +19,14 @@ public record CaptionAttributes(ShapeKind shape, ShapeColour colour, ShapeSize s
     /** The caption template, as error messages and documentation state it. */
     public static final String TEMPLATE = "a {size} {colour} {shape} on a {background} background";
 
-    /** Rejects a null attribute. */
+    /**
+     * Rejects a null attribute.
+     *
+     * @param shape the shape
+     * @param colour the shape's colour
+     * @param size the shape's size class
+     * @param background the background
+     */
     public CaptionAttributes {
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(colour, "colour");

@@ -27,7 +27,22 @@ public record Judgement(Background background, ShapeColour colour, ShapeKind sha
                         int foregroundPixels, int boxWidth, int boxHeight, double shapeIou,
                         double colourShare) {
 
-    /** Checks that the judgement is consistent, as the class documentation states. */
+    /**
+     * Checks that the judgement is consistent, as the class documentation states.
+     *
+     * @param background the background
+     * @param colour the dominant shape colour, or null if no shape was found
+     * @param shape the shape kind, or null if no shape was found
+     * @param size the size class, or null if no shape was found
+     * @param foregroundPixels pixels of the shape's region (the largest connected foreground region), 0 if no
+     *     shape was found
+     * @param boxWidth width of that region's bounding box in pixels, 0 if no shape was found
+     * @param boxHeight height of that region's bounding box in pixels, 0 if no shape was found
+     * @param shapeIou intersection over union of the region with the ideal mask of the judged shape in the
+     *     same bounding box (1 for a clean render), 0 if no shape was found
+     * @param colourShare fraction of the region's pixels whose nearest palette colour is the judged colour,
+     *     0 if no shape was found
+     */
     public Judgement {
         Objects.requireNonNull(background, "background");
         boolean any = colour != null || shape != null || size != null;

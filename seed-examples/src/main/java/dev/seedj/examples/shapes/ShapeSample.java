@@ -14,7 +14,12 @@ import java.util.Objects;
  */
 public record ShapeSample(ShapeScene scene, BufferedImage image) {
 
-    /** Rejects a null scene or image. */
+    /**
+     * Rejects a null scene or image.
+     *
+     * @param scene the scene
+     * @param image its rendering by {@link ShapesRenderer#render(ShapeScene)}
+     */
     public ShapeSample {
         Objects.requireNonNull(scene, "scene");
         Objects.requireNonNull(image, "image");

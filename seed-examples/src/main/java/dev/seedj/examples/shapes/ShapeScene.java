@@ -35,7 +35,17 @@ public record ShapeScene(ShapeKind shape, ShapeColour colour, ShapeSize size, Ba
     /** Largest distance in pixels, on each axis, of the shape's centre from the image centre. */
     public static final int MAX_JITTER = 8;
 
-    /** Validates the attributes and geometry, as the class documentation states. */
+    /**
+     * Validates the attributes and geometry, as the class documentation states.
+     *
+     * @param shape the shape
+     * @param colour the shape's colour
+     * @param size the shape's size class
+     * @param background the background
+     * @param box the bounding box side in pixels, within {@code size}'s range
+     * @param centreX the box centre's column, {@code IMAGE_SIZE / 2 +- MAX_JITTER}
+     * @param centreY the box centre's row, {@code IMAGE_SIZE / 2 +- MAX_JITTER}
+     */
     public ShapeScene {
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(colour, "colour");

@@ -16,7 +16,13 @@ import java.util.List;
  */
 public record LmBatch(long[][] inputIds, long[][] attentionMask, long[][] labels) {
 
-    /** Checks that the three arrays have one shape. */
+    /**
+     * Checks that the three arrays have one shape.
+     *
+     * @param inputIds [B][T] token ids, padding with the pad id
+     * @param attentionMask [B][T] ones for real tokens
+     * @param labels [B][T] aligned labels
+     */
     public LmBatch {
         if (inputIds.length == 0) {
             throw new IllegalArgumentException("a batch needs at least one example");

@@ -54,7 +54,17 @@ public record LoraTrainingSpec(Path model, Path tokenizer, Path adapter, LoraCon
     private static final Set<String> KEYS = Set.of("model", "tokenizer", "adapter", "lora", "vocab_size", "init_seed",
             "training");
 
-    /** Checks that the model, the training settings and an adapter config or a starting adapter are given. */
+    /**
+     * Checks that the model, the training settings and an adapter config or a starting adapter are given.
+     *
+     * @param model the OPT folder
+     * @param tokenizer the tokenizer folder
+     * @param adapter the adapter to continue from, or null
+     * @param lora the adapter config to train, or null to take the starting adapter's
+     * @param vocabSize the vocabulary size to resize the base model to, or 0 to keep its own
+     * @param initSeed seeds the fresh {@code lora_A} matrices
+     * @param training the optimisation settings
+     */
     public LoraTrainingSpec {
         if (model == null) {
             throw new IllegalArgumentException("LoRA training spec: \"model\" is required");

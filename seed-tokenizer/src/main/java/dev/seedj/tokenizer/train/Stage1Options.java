@@ -18,7 +18,19 @@ package dev.seedj.tokenizer.train;
 public record Stage1Options(int vocabSize, int maxPositions, int embedDim, int maxTextLength, double labelSmoothing,
         boolean trainVisionEncoder, boolean clampTemperature) {
 
-    /** Checks the values. */
+    /**
+     * Checks the values.
+     *
+     * @param vocabSize rows of the Q-Former's word embedding: the text tokenizer's vocabulary plus {@code [DEC]}
+     *     (30523 for bert-base-uncased)
+     * @param maxPositions rows of the position embedding (512)
+     * @param embedDim width of {@code vision_proj} / {@code text_proj} (256)
+     * @param maxTextLength captions are padded or truncated to this many tokens (32)
+     * @param labelSmoothing label smoothing of both contrastive cross-entropies (0.1)
+     * @param trainVisionEncoder also train the vision encoder (the reference freezes it; SEED-mini trains it)
+     * @param clampTemperature clamp {@code temp} to [0.001, 0.5] before each forward pass, as BLIP/ALBEF do; the SEED
+     *     reference does not (false), and an unclamped {@code temp} can be driven through 0 by a large learning rate
+     */
     public Stage1Options {
         if (vocabSize < 1 || maxPositions < 1 || embedDim < 1) {
             throw new IllegalArgumentException("stage-1 sizes must be >= 1, got vocab " + vocabSize + ", positions "

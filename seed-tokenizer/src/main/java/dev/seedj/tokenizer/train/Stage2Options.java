@@ -31,7 +31,13 @@ public record Stage2Options(boolean imageHead, Optional<TextHead> textHead, doub
      * @param featureDim width of each target feature (768 for SD 1.x)
      */
     public record TextHead(int numTokens, int numLayers, int featureDim) {
-        /** Checks the sizes. */
+        /**
+         * Checks the sizes.
+         *
+         * @param numTokens the Reverse Q-Former's queries, one output feature each (77 for SD's CLIP text encoder)
+         * @param numLayers its layers (4 in the reference)
+         * @param featureDim width of each target feature (768 for SD 1.x)
+         */
         public TextHead {
             if (numTokens < 1 || numLayers < 1 || featureDim < 1) {
                 throw new IllegalArgumentException("text head sizes must be >= 1, got tokens " + numTokens
@@ -52,7 +58,12 @@ public record Stage2Options(boolean imageHead, Optional<TextHead> textHead, doub
      * @param window remember this many recent encoder output vectors to draw replacements from
      */
     public record DeadCodePolicy(int every, int window) {
-        /** Checks the values. */
+        /**
+         * Checks the values.
+         *
+         * @param every check every this many steps
+         * @param window remember this many recent encoder output vectors to draw replacements from
+         */
         public DeadCodePolicy {
             if (every < 1 || window < 1) {
                 throw new IllegalArgumentException("dead-code policy needs every >= 1 and window >= 1, got "
@@ -61,7 +72,20 @@ public record Stage2Options(boolean imageHead, Optional<TextHead> textHead, doub
         }
     }
 
-    /** Checks the weights. */
+    /**
+     * Checks the weights.
+     *
+     * @param imageHead train the v2 image head ({@code pos_embed_image}, {@code blocks_image}, {@code image_down},
+     *     {@code distill_image_proj}) against {@link GenerationTargets#imageEmbeds}
+     * @param textHead the v1 text head's sizes, or empty for none (trained against
+     *     {@link GenerationTargets#textFeatures})
+     * @param vqWeight weight of the quantizer loss (5)
+     * @param reconWeight weight of the reconstruction loss (2)
+     * @param imageWeight weight of the image-head MSE (0.5)
+     * @param textWeight weight of the text-head MSE (0.5)
+     * @param beta weight of the codebook term inside the quantizer loss (0.25)
+     * @param deadCodes dead-code re-initialisation, or empty for none (the reference has none)
+     */
     public Stage2Options {
         for (double w : new double[] {vqWeight, reconWeight, imageWeight, textWeight, beta}) {
             if (!(w >= 0) || Double.isInfinite(w)) {

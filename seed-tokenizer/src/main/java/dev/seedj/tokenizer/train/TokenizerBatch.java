@@ -18,7 +18,14 @@ import java.util.List;
  */
 public record TokenizerBatch(List<String> keys, List<String> captions, float[] pixels, int imageSize) {
 
-    /** Checks the sizes agree. */
+    /**
+     * Checks the sizes agree.
+     *
+     * @param keys the examples' dataset keys, [B]
+     * @param captions the examples' captions, [B]
+     * @param pixels normalised pixels, row-major [B, 3, S, S]
+     * @param imageSize S
+     */
     public TokenizerBatch {
         keys = List.copyOf(keys);
         captions = List.copyOf(captions);
