@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * {@code rank_pattern} / {@code alpha_pattern}, {@code modules_to_save} and {@code ensure_weight_tying}.
  * {@code lora_dropout} is accepted and has no effect at inference. Features that would change the computation
  * in ways this library does not implement (DoRA, trained biases, {@code fan_in_fan_out}, LoRA biases,
- * initialisations that rewrite the base weights such as PiSSA, OLoRA, CorDA or LoftQ, trainable token
+ * initialisations that rewrite the base weights such as PiSSA, OLoRA, CorDA, LoRA-GA or LoftQ, trainable token
  * indices, layer replication, any LoRA variant configuration) are refused by name when the file is read.
  *
  * <p>Immutable and thread-safe.
@@ -43,7 +43,7 @@ public final class LoraConfig {
 
     private static final String ALL_LINEAR = "all-linear";
     private static final Set<String> BASE_REWRITING_INITS =
-            Set.of("pissa", "olora", "corda", "loftq");
+            Set.of("pissa", "olora", "corda", "loftq", "lora_ga");
     /** Sub-configurations that only steer training-time initialisation or runtime options. */
     private static final Set<String> HARMLESS_SUB_CONFIGS = Set.of("runtime_config", "eva_config", "corda_config");
 

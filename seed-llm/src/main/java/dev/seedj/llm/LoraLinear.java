@@ -36,7 +36,10 @@ public final class LoraLinear extends Linear {
      */
     @Override
     public NDArray forward(NDArray x) {
-        NDArray update = loraB.forward(loraA.forward(x)).mul(scaling); // [..., r] -> [..., out]
+        NDArray down = loraB.forward(loraA.forward(x)); // [..., r] -> [..., out]
+        // a tensor factor, not a Number: DJL frees a Number's temporary tensor at once, which autograd would
+        // still read in mul's backward pass (when the adapter is trained)
+        NDArray update = down.mul(x.getManager().create(scaling));
         return super.forward(x).add(update);
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.Embedding;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.LayerNorm;
@@ -66,8 +67,12 @@ final class OptDecoder extends SeedBlock {
             h = projectIn.forward(h); // [B, T, hidden]
         }
         h = h.add(embedPositions.forward(positions)); // [B, T, hidden]
+        NDArray[] borrowed = mask == null ? new NDArray[0] : new NDArray[] {mask};
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(h, mask, cache, i);
+            OptDecoderLayer layer = layers.get(i);
+            int index = i;
+            // each layer's intermediates are freed as soon as it is done (not while autograd records)
+            h = ArrayScopes.layer(h, x -> layer.forward(x, mask, cache, index), borrowed);
         }
         if (finalLayerNorm != null) {
             h = finalLayerNorm.forward(h);

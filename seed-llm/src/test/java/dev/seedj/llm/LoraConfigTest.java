@@ -63,4 +63,27 @@ class LoraConfigTest {
         Map<String, OptModules.LoraSpec> plan = OptModules.resolve(excluded, TinyModels.opt125mShaped(300));
         assertEquals(10, plan.size(), "q, k, v, out, fc1 in 2 layers");
     }
+
+    @Test
+    void aCurrentPeftConfigWithAllItsDefaultsIsAccepted() {
+        LoraConfig c = LoraConfig.parse("""
+                {"alora_invocation_tokens": null, "alpha_pattern": {}, "arrow_config": null,
+                 "auto_mapping": null, "base_model_name_or_path": "facebook/opt-350m", "bias": "none",
+                 "corda_config": null, "ensure_weight_tying": false, "eva_config": null, "exclude_modules": null,
+                 "fan_in_fan_out": false, "inference_mode": true, "init_lora_weights": true,
+                 "layer_replication": null, "layers_pattern": null, "layers_to_transform": null,
+                 "loftq_config": {}, "lora_alpha": 16, "lora_bias": false, "lora_dropout": 0.05,
+                 "megatron_config": null, "megatron_core": "megatron.core",
+                 "modules_to_save": ["embed_tokens"], "peft_type": "LORA", "peft_version": "0.17.1",
+                 "qalora_group_size": 16, "r": 8, "rank_pattern": {}, "revision": null,
+                 "runtime_config": {"ephemeral_gpu_offload": false},
+                 "target_modules": ["fc2", "q_proj", "k_proj", "v_proj", "out_proj", "fc1"],
+                 "target_parameters": null, "task_type": "CAUSAL_LM", "trainable_token_indices": null,
+                 "use_dora": false, "use_qalora": false, "use_rslora": false}""");
+        assertEquals(2.0f, c.scaling(Q0));
+        assertEquals(List.of("embed_tokens"), c.modulesToSave());
+        Map<String, OptModules.LoraSpec> plan = OptModules.resolve(c, TinyModels.opt350mShaped(300));
+        assertEquals(12, plan.size(), "all six projection types in both layers");
+        assertFalse(plan.keySet().stream().anyMatch(m -> m.contains("project")));
+    }
 }

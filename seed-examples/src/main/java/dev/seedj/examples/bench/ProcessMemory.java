@@ -7,12 +7,14 @@ import java.nio.file.Path;
 
 /**
  * This process's resident memory as Linux reports it in {@code /proc/self/status}: {@code VmRSS} (now)
- * and {@code VmHWM} (the peak so far). Both include the JVM, libtorch and every native array.
+ * and {@code VmHWM} (the peak so far), both including the JVM, libtorch and every native array; and the
+ * machine's load average, which tells whether other work competed for the cores during a benchmark.
  *
  * <p>Stateless and thread-safe.
  */
 public final class ProcessMemory {
     private static final Path STATUS = Path.of("/proc/self/status");
+    private static final Path LOADAVG = Path.of("/proc/loadavg");
 
     private ProcessMemory() {}
 
@@ -29,6 +31,15 @@ public final class ProcessMemory {
     /** @return the peak resident set size so far in bytes */
     public static long peakResidentBytes() {
         return field("VmHWM:");
+    }
+
+    /** @return the machine's 1-minute load average ({@code /proc/loadavg}), or -1 if unavailable */
+    public static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(LOADAVG).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private static long field(String name) {

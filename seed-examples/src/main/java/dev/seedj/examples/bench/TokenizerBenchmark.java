@@ -32,7 +32,7 @@ public final class TokenizerBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerBenchmark.class);
 
     /**
-     * What one run measured.
+     * What one run measured. Immutable and thread-safe.
      *
      * @param threads libtorch intra-op threads
      * @param matmulGflops float32 1024 x 1024 x 1024 matrix-multiply throughput, GFLOP/s
@@ -43,10 +43,12 @@ public final class TokenizerBenchmark {
      * @param encodeGflopPerImage GFLOP of one image's {@code encode} (2 per multiply-add)
      * @param weightBytes bytes of the float32 weights
      * @param peakResidentBytes the process's peak resident memory (VmHWM), or -1 off Linux
+     * @param loadAverage the machine's 1-minute load average at the end of the run (other work competing for
+     *     the cores makes every figure lower), or -1 off Linux
      */
     public record Result(int threads, double matmulGflops, double encodeBatch1, double encodeBatch8,
             double detokenizeBatch1, double detokenizeBatch8, double encodeGflopPerImage, long weightBytes,
-            long peakResidentBytes) {
+            long peakResidentBytes, double loadAverage) {
 
         /** @return GFLOP/s sustained by {@code encode} at batch 8 */
         public double encodeGflops() {
@@ -68,6 +70,7 @@ public final class TokenizerBenchmark {
             StringBuilder s = new StringBuilder();
             s.append("| measurement | value |\n| --- | --- |\n");
             row(s, "libtorch intra-op threads", Integer.toString(threads));
+            row(s, "machine load average (1 min, at the end)", loadAverage < 0 ? "n/a" : format("%.2f", loadAverage));
             row(s, "fp32 matmul 1024^3", format("%.1f GFLOP/s", matmulGflops));
             row(s, "encode, batch 1", format("%.2f images/s", encodeBatch1));
             row(s, "encode, batch 8", format("%.2f images/s", encodeBatch8));
@@ -129,7 +132,7 @@ public final class TokenizerBenchmark {
             double detok8 = imagesPerSecond(8, secondsPerMeasurement, () -> detokenize(tokenizer, codes8, manager));
             long peak = ProcessMemory.available() ? ProcessMemory.peakResidentBytes() : -1;
             return new Result(threads(), matmul, encode1, encode8, detok1, detok8,
-                    TokenizerFlops.encode(config) / 1e9, weightBytes, peak);
+                    TokenizerFlops.encode(config) / 1e9, weightBytes, peak, ProcessMemory.loadAverage());
         }
     }
 
