@@ -1,0 +1,100 @@
+package dev.seedj.examples.mini;
+
+import dev.seedj.examples.shapes.CaptionAttributes;
+import dev.seedj.llm.PromptTemplates;
+import dev.seedj.llm.Vocabulary;
+import dev.seedj.llm.text.TextTokenizer;
+import dev.seedj.llm.train.LmExample;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The training sequences of SEED-mini's language model, built with the same {@link PromptTemplates} and text
+ * tokenizer that {@code SeedOpt} uses at inference, so that training and generation see identical token ids:
+ * <ul>
+ *   <li>image to text: {@code BOS <img> c1 .. c32 </img>} then the target {@code caption EOS};</li>
+ *   <li>text to image: {@code BOS caption <img>} then the target {@code c1 .. c32 </img>};</li>
+ *   <li>the LoRA instruction: {@code BOS <img> .. </img>Question: what colour is the shape?\nAnswer:} then the
+ *       target {@code " colour" EOS}.</li>
+ * </ul>
+ * The loss covers the targets only.
+ *
+ * <p>Thread-safe if the tokenizer is (it is).
+ */
+public final class MiniSequences {
+    private final TextTokenizer text;
+    private final PromptTemplates templates;
+    private final long eosId;
+
+    /**
+     * @param text the language model's text tokenizer, with the image tokens
+     * @param templates the prompt templates saved with the model
+     * @param eosId the end-of-sequence id
+     */
+    public MiniSequences(TextTokenizer text, PromptTemplates templates, long eosId) {
+        this.text = text;
+        this.templates = templates;
+        this.eosId = eosId;
+    }
+
+    /**
+     * @param codes one image's codes
+     * @param caption its caption
+     * @return the image-to-text example
+     */
+    public LmExample captioning(int[] codes, String caption) {
+        return LmExample.promptTarget(withBos(text.encode(templates.captionPrompt(codes))),
+                withEos(text.encode(caption)));
+    }
+
+    /**
+     * @param codes one image's codes
+     * @param caption its caption
+     * @return the text-to-image example
+     */
+    public LmExample imageGeneration(int[] codes, String caption) {
+        String prompt = templates.imageGenerationPrompt(caption);
+        if (!prompt.endsWith(Vocabulary.BOI)) {
+            prompt = prompt + Vocabulary.BOI;
+        }
+        long[] target = text.encode(Vocabulary.imageText(codes).substring(Vocabulary.BOI.length()));
+        return LmExample.promptTarget(withBos(text.encode(prompt)), target);
+    }
+
+    /**
+     * @param codes one image's codes
+     * @param attributes what the image shows
+     * @return the colour-question example of the LoRA adapter
+     */
+    public LmExample colourAnswer(int[] codes, CaptionAttributes attributes) {
+        String prompt = templates.answerPrompt(codes, MiniWorldText.COLOUR_QUESTION);
+        return LmExample.promptTarget(withBos(text.encode(prompt)), withEos(text.encode(" " + attributes.colour().word())));
+    }
+
+    /**
+     * @param codes codes of several images
+     * @param captions their captions
+     * @return both directions for every image, interleaved
+     */
+    public List<LmExample> bothDirections(List<int[]> codes, List<String> captions) {
+        List<LmExample> out = new ArrayList<>(2 * codes.size());
+        for (int i = 0; i < codes.size(); i++) {
+            out.add(captioning(codes.get(i), captions.get(i)));
+            out.add(imageGeneration(codes.get(i), captions.get(i)));
+        }
+        return out;
+    }
+
+    private long[] withBos(long[] ids) {
+        long[] out = new long[ids.length + 1];
+        out[0] = text.bosId();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
+    private long[] withEos(long[] ids) {
+        long[] out = java.util.Arrays.copyOf(ids, ids.length + 1);
+        out[ids.length] = eosId;
+        return out;
+    }
+}

@@ -1,0 +1,240 @@
+package dev.seedj.examples.mini;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.seedj.core.nn.ActivationFunction;
+import dev.seedj.core.nn.Linear;
+import dev.seedj.core.nn.SeedBlock;
+import dev.seedj.core.nn.StateDictLoader;
+import dev.seedj.core.weights.SafetensorsWriter;
+import dev.seedj.core.weights.StateDict;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SEED-mini's stand-in for Stable Diffusion: a small deterministic decoder from one generation embedding (the
+ * tokenizer's v2-style image head output, [F]) to a 64 x 64 RGB picture. It is trained jointly with the stage-2
+ * codebook and image head to reconstruct the input picture, so that {@code codes -> detokenize -> PixelDecoder}
+ * draws what the codes describe.
+ * <pre>
+ * e [B, F] -&gt; proj (Linear) -&gt; ReLU -&gt; [B, C0, 8, 8]
+ *   -&gt; 3 x (nearest 2x upsampling, conv 3x3, ReLU)   [B, C3, 64, 64]
+ *   -&gt; out (conv 3x3) -&gt; sigmoid                      [B, 3, 64, 64], RGB in [0, 1]
+ * </pre>
+ * Files in a tokenizer directory: {@value #CONFIG_FILE} ({@code {"input_dim": F, "channels": [C0, C1, C2, C3]}})
+ * and {@value #WEIGHTS_FILE}.
+ *
+ * <p>Forward passes only read parameters and are safe to run concurrently once loaded; not thread-safe while
+ * training.
+ */
+public final class PixelDecoder extends SeedBlock {
+    /** The configuration file's name. */
+    public static final String CONFIG_FILE = "pixel-decoder.json";
+    /** The weights file's name. */
+    public static final String WEIGHTS_FILE = "pixel-decoder.safetensors";
+    /** Side of the output picture. */
+    public static final int SIZE = 64;
+    private static final int START = SIZE / 8;
+
+    private final int inputDim;
+    private final int[] channels;
+    private final Linear proj;
+    private final List<Conv2dLayer> ups = new ArrayList<>();
+    private final Conv2dLayer out;
+
+    /**
+     * @param inputDim F, the generation embedding width
+     * @param channels the four channel counts C0..C3 (after the projection and after each upsampling)
+     */
+    public PixelDecoder(int inputDim, int[] channels) {
+        if (inputDim < 1 || channels.length != 4) {
+            throw new IllegalArgumentException("a pixel decoder needs input_dim >= 1 and 4 channel counts, got "
+                    + inputDim + " and " + channels.length);
+        }
+        this.inputDim = inputDim;
+        this.channels = channels.clone();
+        this.proj = declareChild("proj", new Linear(inputDim, (long) channels[0] * START * START, true));
+        for (int i = 0; i < 3; i++) {
+            ups.add(declareChild("ups." + i, new Conv2dLayer(channels[i], channels[i + 1], 3)));
+        }
+        this.out = declareChild("out", new Conv2dLayer(channels[3], 3, 3));
+    }
+
+    /** @return F */
+    public int inputDim() {
+        return inputDim;
+    }
+
+    /**
+     * @param embeddings [B, F] (or [B, 1, F])
+     * @return [B, 3, 64, 64] RGB in [0, 1]
+     */
+    public NDArray forward(NDArray embeddings) {
+        long b = embeddings.getShape().get(0);
+        NDArray x = ActivationFunction.RELU.apply(proj.forward(embeddings.reshape(b, inputDim)))
+                .reshape(b, channels[0], START, START); // [B, C0, 8, 8]
+        for (Conv2dLayer conv : ups) {
+            x = ActivationFunction.RELU.apply(conv.forward(upsample(x)));
+        }
+        return ai.djl.nn.Activation.sigmoid(out.forward(x)); // [B, 3, 64, 64]
+    }
+
+    /** Nearest-neighbour 2x upsampling: [B, C, H, W] to [B, C, 2H, 2W]. */
+    private static NDArray upsample(NDArray x) {
+        Shape s = x.getShape();
+        long b = s.get(0);
+        long c = s.get(1);
+        long h = s.get(2);
+        long w = s.get(3);
+        return x.reshape(b, c, h, 1, w, 1).broadcast(new Shape(b, c, h, 2, w, 2)).reshape(b, c, 2 * h, 2 * w);
+    }
+
+    /**
+     * Draws one picture.
+     *
+     * @param embedding [F] values (a generation embedding, flattened)
+     * @param manager scratch space
+     * @return the 64 x 64 picture
+     * @throws IllegalArgumentException if the embedding does not have F values
+     */
+    public BufferedImage draw(float[] embedding, NDManager manager) {
+        if (embedding.length != inputDim) {
+            throw new IllegalArgumentException("the pixel decoder takes a " + inputDim + "-value embedding, got "
+                    + embedding.length);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray rgb = forward(scope.create(embedding, new Shape(1, inputDim))); // [1, 3, 64, 64]
+            return toImage(rgb.toFloatArray());
+        }
+    }
+
+    /**
+     * @param chw RGB in [0, 1], [3, 64, 64] row-major
+     * @return the picture
+     */
+    public static BufferedImage toImage(float[] chw) {
+        BufferedImage image = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
+        int plane = SIZE * SIZE;
+        for (int y = 0; y < SIZE; y++) {
+            for (int x = 0; x < SIZE; x++) {
+                int i = y * SIZE + x;
+                int r = level(chw[i]);
+                int g = level(chw[plane + i]);
+                int bl = level(chw[2 * plane + i]);
+                image.setRGB(x, y, (r << 16) | (g << 8) | bl);
+            }
+        }
+        return image;
+    }
+
+    /**
+     * @param image a 64 x 64 picture
+     * @return its RGB in [0, 1], [3, 64, 64] row-major (the reconstruction target)
+     */
+    public static float[] toChw(BufferedImage image) {
+        if (image.getWidth() != SIZE || image.getHeight() != SIZE) {
+            throw new IllegalArgumentException("the pixel decoder draws " + SIZE + "x" + SIZE + " pictures, got "
+                    + image.getWidth() + "x" + image.getHeight());
+        }
+        float[] out = new float[3 * SIZE * SIZE];
+        int plane = SIZE * SIZE;
+        for (int y = 0; y < SIZE; y++) {
+            for (int x = 0; x < SIZE; x++) {
+                int rgb = image.getRGB(x, y);
+                int i = y * SIZE + x;
+                out[i] = ((rgb >> 16) & 0xff) / 255f;
+                out[plane + i] = ((rgb >> 8) & 0xff) / 255f;
+                out[2 * plane + i] = (rgb & 0xff) / 255f;
+            }
+        }
+        return out;
+    }
+
+    private static int level(float v) {
+        return Math.max(0, Math.min(255, Math.round(v * 255f)));
+    }
+
+    /**
+     * Writes {@value #CONFIG_FILE} and {@value #WEIGHTS_FILE} into a folder.
+     *
+     * @param dir the folder
+     */
+    public void save(Path dir) {
+        JsonObject json = new JsonObject();
+        json.addProperty("input_dim", inputDim);
+        com.google.gson.JsonArray ch = new com.google.gson.JsonArray();
+        for (int c : channels) {
+            ch.add(c);
+        }
+        json.add("channels", ch);
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(CONFIG_FILE), json + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.resolve(CONFIG_FILE), e);
+        }
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        namedParameters().forEach((name, p) -> tensors.put(name, p.getArray()));
+        new SafetensorsWriter().withMetadata(Map.of("format", "pt")).write(dir.resolve(WEIGHTS_FILE), tensors);
+    }
+
+    /**
+     * @param dir a folder holding {@value #CONFIG_FILE} and {@value #WEIGHTS_FILE}
+     * @return whether both files are there
+     */
+    public static boolean existsIn(Path dir) {
+        return Files.isRegularFile(dir.resolve(CONFIG_FILE)) && Files.isRegularFile(dir.resolve(WEIGHTS_FILE));
+    }
+
+    /**
+     * Loads a decoder saved by {@link #save}.
+     *
+     * @param dir the folder
+     * @param manager owns the weights
+     * @return the decoder
+     * @throws IllegalArgumentException if the config is malformed
+     * @throws dev.seedj.core.weights.CheckpointException if weights are missing or of the wrong shape
+     */
+    public static PixelDecoder load(Path dir, NDManager manager) {
+        Path config = dir.resolve(CONFIG_FILE);
+        PixelDecoder decoder;
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(config, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            int[] channels = new int[json.getAsJsonArray("channels").size()];
+            for (int i = 0; i < channels.length; i++) {
+                channels[i] = json.getAsJsonArray("channels").get(i).getAsInt();
+            }
+            decoder = new PixelDecoder(json.get("input_dim").getAsInt(), channels);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + config, e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(config + ": expected {\"input_dim\": F, \"channels\": [4 ints]}: "
+                    + e.getMessage(), e);
+        }
+        try (StateDict weights = StateDict.open(dir.resolve(WEIGHTS_FILE))) {
+            StateDictLoader.load(decoder, weights, manager);
+        }
+        return decoder;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(inputs.singletonOrThrow()));
+    }
+}
