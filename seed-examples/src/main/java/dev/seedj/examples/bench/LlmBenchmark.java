@@ -1,5 +1,8 @@
 package dev.seedj.examples.bench;
 
+import static dev.seedj.examples.bench.MarkdownRows.format;
+import static dev.seedj.examples.bench.MarkdownRows.row;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -97,14 +100,6 @@ public final class LlmBenchmark {
             row(s, "decode, batch 4", format("%.1f tokens/s (%.1f steps/s)", decodeBatch4, decodeBatch4 / 4));
             return s.toString();
         }
-
-        private static void row(StringBuilder s, String name, String value) {
-            s.append("| ").append(name).append(" | ").append(value).append(" |\n");
-        }
-
-        private static String format(String pattern, Object... args) {
-            return String.format(Locale.ROOT, pattern, args);
-        }
     }
 
     private LlmBenchmark() {}
@@ -184,7 +179,7 @@ public final class LlmBenchmark {
             });
             double prefillMs = (stamps[0] - begin) / 1e6;
             double decode = batch * DECODE_STEPS / ((stamps[DECODE_STEPS] - stamps[0]) / 1e9);
-            LOG.info("batch {}: prefill {} ms, decode {} tokens/s", batch, format(prefillMs), format(decode));
+            LOG.info("batch {}: prefill {} ms, decode {} tokens/s", batch, oneDecimal(prefillMs), oneDecimal(decode));
             if (runs++ > 0) { // the first run warms up
                 bestPrefill = Math.min(bestPrefill, prefillMs);
                 bestDecode = Math.max(bestDecode, decode);
@@ -201,7 +196,7 @@ public final class LlmBenchmark {
     private static double[] bandwidth(Device device, double bestCopy, double bestRead) {
         double copy = Math.max(bestCopy, javaCopyGbs());
         double read = Math.max(bestRead, torchReadGbs(device));
-        LOG.info("memory bandwidth so far: copy {} GB/s (read + write), libtorch read {} GB/s", format(copy), format(read));
+        LOG.info("memory bandwidth so far: copy {} GB/s (read + write), libtorch read {} GB/s", oneDecimal(copy), oneDecimal(read));
         return new double[] {copy, read};
     }
 
@@ -249,7 +244,7 @@ public final class LlmBenchmark {
         return configured != null ? Integer.parseInt(configured) : Runtime.getRuntime().availableProcessors();
     }
 
-    private static String format(double v) {
+    private static String oneDecimal(double v) {
         return String.format(Locale.ROOT, "%.1f", v);
     }
 }

@@ -1,5 +1,8 @@
 package dev.seedj.examples.bench;
 
+import static dev.seedj.examples.bench.MarkdownRows.format;
+import static dev.seedj.examples.bench.MarkdownRows.row;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -83,14 +86,6 @@ public final class TokenizerBenchmark {
             row(s, "peak resident memory", peakResidentBytes < 0 ? "n/a"
                     : format("%.0f MB = %.2f x weights (goal <= 1.3)", peakResidentBytes / 1e6, peakOverWeights()));
             return s.toString();
-        }
-
-        private static void row(StringBuilder s, String name, String value) {
-            s.append("| ").append(name).append(" | ").append(value).append(" |\n");
-        }
-
-        private static String format(String pattern, Object... args) {
-            return String.format(Locale.ROOT, pattern, args);
         }
     }
 
