@@ -1,6 +1,7 @@
 package dev.seedj.llm;
 
 import ai.djl.ndarray.NDArray;
+import dev.seedj.core.nn.GraphConstants;
 import dev.seedj.core.nn.Linear;
 
 /**
@@ -37,9 +38,7 @@ public final class LoraLinear extends Linear {
     @Override
     public NDArray forward(NDArray x) {
         NDArray down = loraB.forward(loraA.forward(x)); // [..., r] -> [..., out]
-        // a tensor factor, not a Number: DJL frees a Number's temporary tensor at once, which autograd would
-        // still read in mul's backward pass (when the adapter is trained)
-        NDArray update = down.mul(x.getManager().create(scaling));
+        NDArray update = down.mul(GraphConstants.of(x, scaling));
         return super.forward(x).add(update);
     }
 

@@ -49,11 +49,7 @@ public final class AttentionMath {
         keysT.attach(q.getManager()); // k may belong to a long-lived KvCache: free the view with the caller's arrays
         NDArray scores = q.matMul(keysT); // [B, H, Tq, Tk]
         if (scale != 1f) {
-            // The scale is a tensor of the call's manager, not a Number: DJL turns a Number operand into a
-            // temporary tensor that it frees at once, while autograd keeps it for mul's backward pass (which
-            // would then read freed memory and produce random gradients).
-            NDArray factor = q.getManager().create(scale); // []
-            scores = replace(scores, scores.mul(factor));
+            scores = replace(scores, scores.mul(GraphConstants.of(q, scale)));
         }
         if (additiveMask != null) {
             scores = replace(scores, scores.add(additiveMask));

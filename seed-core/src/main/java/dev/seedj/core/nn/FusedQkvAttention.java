@@ -77,8 +77,7 @@ public final class FusedQkvAttention extends SeedBlock {
             fused = ai.djl.nn.core.Linear.linear(x, qkv.weight().getArray(), bias).singletonOrThrow();
         }
         NDArray heads = fused.reshape(b, t, 3, numHeads, dim / numHeads).transpose(2, 0, 3, 1, 4); // [3, B, H, T, D]
-        // EVA scales q before q k^T; a tensor factor, as in AttentionMath.attend, keeps training gradients valid
-        NDArray q = heads.get(0).mul(x.getManager().create(scale));
+        NDArray q = heads.get(0).mul(GraphConstants.of(x, scale)); // EVA scales q before q k^T
         NDArray k = heads.get(1);
         NDArray v = heads.get(2);
         NDArray out = AttentionMath.attend(q, k, v, additiveMask, 1f); // [B, H, T, D]

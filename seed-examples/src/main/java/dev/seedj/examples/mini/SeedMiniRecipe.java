@@ -70,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * keeps the earlier phases' entries).
  *
  * <p>Command line: {@code SeedMiniRecipe [--models DIR] [--work DIR] [--docs DIR] [--seed N] [--from PHASE |
- * --only PHASE] [--smoke]}; each phase runs in its own JVM ({@link #runPhase} explains why).
+ * --only PHASE] [--smoke]}; each phase runs in its own JVM (see {@link #runPhase}).
  *
  * <p>Not thread-safe: one run at a time per output folder.
  */
@@ -107,9 +107,10 @@ public final class SeedMiniRecipe {
     /**
      * Runs one phase in this JVM (earlier phases' outputs must exist) and updates the report.
      *
-     * <p>Run each phase in a fresh JVM ({@link #runInChildProcesses}): training stage 2 in the JVM that trained
-     * stage 1 gives NaN gradients from the second step on (the same stage 2 in a fresh JVM trains normally); the
-     * cause lies in native state that outlives the stage-1 run and is reported to the maintainers.
+     * <p>The command line runs each phase in a fresh JVM ({@link #runInChildProcesses}), so that every phase
+     * starts from the same engine state whether it follows another phase or is rerun alone. (The bundled model
+     * was trained that way; the NaN gradients that first motivated it came from a loss scaled by a Java number,
+     * fixed since through {@link dev.seedj.core.nn.GraphConstants}.)
      *
      * @param phase one of {@link #PHASES}
      * @return the phase's wall-clock seconds

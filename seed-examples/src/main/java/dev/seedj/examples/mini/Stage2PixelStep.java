@@ -3,6 +3,7 @@ package dev.seedj.examples.mini;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.seedj.core.nn.GraphConstants;
 import dev.seedj.core.train.LossTerms;
 import dev.seedj.core.train.TrainingStep;
 import dev.seedj.tokenizer.train.CodebookMonitor;
@@ -67,9 +68,9 @@ public final class Stage2PixelStep implements TrainingStep<TokenizerBatch> {
         NDArray weights = box.mul((float) (BOX_WEIGHT - 1)).add(1f); // [B, 1, 64, 64]
         NDArray pixel = drawn.sub(target).square().mul(weights).mean(); // []
         return new LossTerms()
-                .add("vq", out.vq().mul((float) o.vqWeight()))
-                .add("recon", out.recon().mul((float) o.reconWeight()))
-                .add("pixel", pixel.mul((float) pixelWeight))
+                .add("vq", GraphConstants.times(out.vq(), o.vqWeight()))
+                .add("recon", GraphConstants.times(out.recon(), o.reconWeight()))
+                .add("pixel", GraphConstants.times(pixel, pixelWeight))
                 .monitor("codes_in_batch", manager.create((float) codebook.afterForward(out.codes(), out.z())))
                 .monitor("codes_reinitialised", manager.create((float) reinitialised));
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.nn.GraphConstants;
 import dev.seedj.llm.OptModel;
 
 /**
@@ -66,7 +67,7 @@ public final class CausalLmLoss {
         NDArray logProbs = logits.logSoftmax(-1); // [N, V]
         NDArray index = manager.create(targets, new Shape(n, 1)); // [N, 1]
         NDArray picked = logProbs.gather(index, 1); // [N, 1]
-        return picked.sum().neg().div(n); // []
+        return GraphConstants.dividedBy(picked.sum().neg(), n); // []
     }
 
     private static NDArray headWeight(OptModel model) {

@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
+import dev.seedj.core.nn.GraphConstants;
 import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;

@@ -2,6 +2,7 @@ package dev.seedj.tokenizer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.seedj.core.nn.GraphConstants;
 import dev.seedj.core.train.LossTerms;
 import dev.seedj.core.train.TrainingStep;
 

@@ -1,6 +1,7 @@
 package dev.seedj.tokenizer.train;
 
 import ai.djl.ndarray.NDArray;
+import dev.seedj.core.nn.GraphConstants;
 
 /**
  * The loss functions of SEED's tokenizer training, as the reference computes them (all means over every element).

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Repeats a 300-step stage-2 run several times and requires bitwise-identical losses at every step. A backward pass
- * that reads freed memory (e.g. a DJL {@code Number} operand on the autograd graph, see {@link GraphConstants})
- * shows up here as runs that drift apart at a random step. About a minute, so tagged {@code benchmark} (excluded from the default run).
+ * that reads freed memory (e.g. a DJL {@code Number} operand on the autograd graph, see
+ * {@link dev.seedj.core.nn.GraphConstants}) shows up here as runs that drift apart at a random step. About a minute, so tagged {@code benchmark} (excluded from the default run).
  */
 @Tag("benchmark")
 class TrainingDeterminismBenchmarkTest {
