@@ -7,10 +7,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.seedj.core.testing.FreedMemoryReuse;
 import dev.seedj.core.train.Gradients;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -31,13 +30,7 @@ class GraphConstantsTest {
             try (NDManager scope = manager.newSubManager();
                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray loss = op.apply(w).sum(); // []
-                List<NDArray> flood = new ArrayList<>();
-                for (int round = 0; round < 5; round++) {
-                    System.gc();
-                    for (int i = 0; i < 2000; i++) {
-                        flood.add(scope.create(Float.NaN));
-                    }
-                }
+                FreedMemoryReuse.floodWithNaN(scope);
                 gc.backward(loss);
             }
             try (NDArray g = Gradients.gradientOf(w)) {

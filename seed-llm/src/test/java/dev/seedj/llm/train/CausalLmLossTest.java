@@ -7,10 +7,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.seedj.core.testing.FreedMemoryReuse;
 import dev.seedj.core.testing.Oracle;
 import dev.seedj.core.train.Gradients;
 import dev.seedj.llm.OptModel;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -31,13 +31,7 @@ class CausalLmLossTest {
                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray loss = CausalLmLoss.compute(model, batch, scope); // []
             if (reuseMemory) {
-                List<NDArray> flood = new ArrayList<>();
-                for (int round = 0; round < 5; round++) {
-                    System.gc();
-                    for (int i = 0; i < 2000; i++) {
-                        flood.add(scope.create(Float.NaN));
-                    }
-                }
+                FreedMemoryReuse.floodWithNaN(scope);
             }
             gc.backward(loss);
         }
