@@ -12,6 +12,7 @@ import dev.seedj.core.testing.Oracle;
 import dev.seedj.core.weights.StateDict;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.Generator;
+import dev.seedj.llm.text.ByteLevelAlphabet;
 import dev.seedj.tokenizer.SeedTokenizer;
 import dev.seedj.tokenizer.TokenizerConfig;
 import java.awt.Color;
@@ -84,7 +85,7 @@ class SeedOptTest {
         StringBuilder merges = new StringBuilder("#version: 0.2\n");
         String letters = "abcdefghijklmnopqrstuvwxyz";
         for (int b = 0; b < 256; b++) {
-            vocab.addProperty(byteSymbol(b), id++);
+            vocab.addProperty(ByteLevelAlphabet.symbol(b), id++);
         }
         outer:
         for (char x : letters.toCharArray()) {
@@ -101,21 +102,6 @@ class SeedOptTest {
         }
         Files.writeString(dir.resolve("vocab.json"), vocab.toString(), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("merges.txt"), merges.toString(), StandardCharsets.UTF_8);
-    }
-
-    private static String byteSymbol(int b) {
-        boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-        if (printable) {
-            return String.valueOf((char) b);
-        }
-        int n = 0;
-        for (int i = 0; i < b; i++) {
-            boolean p = (i >= '!' && i <= '~') || (i >= 0xA1 && i <= 0xAC) || (i >= 0xAE && i <= 0xFF);
-            if (!p) {
-                n++;
-            }
-        }
-        return String.valueOf((char) (256 + n));
     }
 
     @Test
@@ -201,7 +187,7 @@ class SeedOptTest {
             vocab.addProperty(specials[i], i);
         }
         for (int b = 0; b < 256; b++) {
-            vocab.addProperty(byteSymbol(b), 4 + b);
+            vocab.addProperty(ByteLevelAlphabet.symbol(b), 4 + b);
         }
         Files.writeString(dir.resolve("vocab.json"), vocab.toString(), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n", StandardCharsets.UTF_8);

@@ -6,6 +6,7 @@ import dev.seedj.examples.shapes.Background;
 import dev.seedj.examples.shapes.ShapeColour;
 import dev.seedj.examples.shapes.ShapeKind;
 import dev.seedj.examples.shapes.ShapeSize;
+import dev.seedj.llm.text.ByteLevelAlphabet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,7 +89,7 @@ public final class MiniWorldText {
         for (String special : List.of("<s>", "<pad>", "</s>", "<unk>")) {
             vocab.put(special, vocab.size());
         }
-        String[] byteSymbols = byteToUnicode();
+        String[] byteSymbols = ByteLevelAlphabet.symbols().toArray(new String[0]);
         for (String symbol : byteSymbols) {
             vocab.putIfAbsent(symbol, vocab.size());
         }
@@ -131,13 +132,4 @@ public final class MiniWorldText {
     }
 
     /** GPT-2's {@code bytes_to_unicode}: printable bytes map to themselves, the others to code points from 256. */
-    static String[] byteToUnicode() {
-        String[] out = new String[256];
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            out[b] = printable ? String.valueOf((char) b) : String.valueOf((char) (256 + n++));
-        }
-        return out;
-    }
 }

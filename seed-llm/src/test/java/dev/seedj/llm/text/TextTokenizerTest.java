@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,52 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The GPT-2 byte-level BPE tokenizer built from vocab.json + merges.txt, with SEED's image tokens. */
 class TextTokenizerTest {
 
-    /** GPT-2's printable stand-ins for the 256 byte values. */
-    private static List<String> byteSymbols() {
-        List<Integer> bs = new ArrayList<>();
-        for (int b = '!'; b <= '~'; b++) {
-            bs.add(b);
-        }
-        for (int b = 0xA1; b <= 0xAC; b++) {
-            bs.add(b);
-        }
-        for (int b = 0xAE; b <= 0xFF; b++) {
-            bs.add(b);
-        }
-        String[] symbol = new String[256];
-        for (int b : bs) {
-            symbol[b] = String.valueOf((char) b);
-        }
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            if (symbol[b] == null) {
-                symbol[b] = String.valueOf((char) (256 + n++));
-            }
-        }
-        return List.of(symbol);
-    }
-
-    /** A tiny OPT-like tokenizer: specials 0..3, the 256 byte symbols, and merges making "Ġcat" and "at". */
-    private static Path writeVocab(Path dir) throws Exception {
-        JsonObject vocab = new JsonObject();
-        int id = 0;
-        for (String s : List.of("<s>", "<pad>", "</s>", "<unk>")) {
-            vocab.addProperty(s, id++);
-        }
-        for (String s : byteSymbols()) {
-            vocab.addProperty(s, id++);
-        }
-        for (String s : List.of("at", "Ġc", "Ġcat")) {
-            vocab.addProperty(s, id++);
-        }
-        Files.writeString(dir.resolve("vocab.json"), vocab.toString(), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\na t\nĠ c\nĠc at\n", StandardCharsets.UTF_8);
-        return dir;
-    }
 
     @Test
     void imageTokensAreSingleIdsAfterTheVocabulary(@TempDir Path dir) throws Exception {
-        try (TextTokenizer t = TextTokenizer.load(writeVocab(dir))) {
+        try (TextTokenizer t = TextTokenizer.load(TinyByteLevelBpe.write(dir))) {
             assertEquals(262, t.tokenId("Ġcat"));
             assertEquals(2, t.bosId());
             Vocabulary v = t.imageVocabulary();
@@ -84,14 +41,14 @@ class TextTokenizerTest {
 
     @Test
     void longTextsAreNotTruncated(@TempDir Path dir) throws Exception {
-        try (TextTokenizer t = TextTokenizer.load(writeVocab(dir))) {
+        try (TextTokenizer t = TextTokenizer.load(TinyByteLevelBpe.write(dir))) {
             assertEquals(1500, t.encode(" cat".repeat(1500)).length);
         }
     }
 
     @Test
     void tokenizerJsonKeepsItsOwnImageIds(@TempDir Path dir) throws Exception {
-        writeVocab(dir);
+        TinyByteLevelBpe.write(dir);
         JsonObject json = ByteLevelBpeJson.build(dir.resolve("vocab.json"), dir.resolve("merges.txt"), List.of("</s>"));
         // a SEED-OPT tokenizer.json that already has the image tokens, here with <img> and </img> first
         json.getAsJsonArray("added_tokens").add(ByteLevelBpeJson.addedToken(263, "<img>"));

@@ -6,16 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonObject;
 import dev.seedj.core.testing.Oracle;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.text.TextTokenizer;
+import dev.seedj.llm.text.TinyByteLevelBpe;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +29,7 @@ class LmDatasetTest {
         String image = Vocabulary.imageText(new int[] {7, 8191});
         Files.writeString(data, "{\"prompt\": \"a cat" + image + "\", \"target\": \" cat\"}\n\n",
                 StandardCharsets.UTF_8);
-        try (TextTokenizer t = TextTokenizer.load(writeVocab(dir))) {
+        try (TextTokenizer t = TextTokenizer.load(TinyByteLevelBpe.write(dir))) {
             List<LmExample> examples = LmDataset.read(data, t, 2, 128);
             assertEquals(1, examples.size());
             Vocabulary v = t.imageVocabulary();
@@ -110,48 +109,5 @@ class LmDatasetTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LmDataset.read(data, null, 2, 3));
         assertTrue(e.getMessage().contains(where) && e.getMessage().contains(what), e.getMessage());
-    }
-
-    /** A tiny OPT-like byte-level BPE vocabulary: specials 0..3, the 256 byte symbols, and "at", "Ġc", "Ġcat". */
-    private static Path writeVocab(Path dir) throws IOException {
-        JsonObject vocab = new JsonObject();
-        int id = 0;
-        for (String s : List.of("<s>", "<pad>", "</s>", "<unk>")) {
-            vocab.addProperty(s, id++);
-        }
-        for (String s : byteSymbols()) {
-            vocab.addProperty(s, id++);
-        }
-        for (String s : List.of("at", "Ġc", "Ġcat")) {
-            vocab.addProperty(s, id++);
-        }
-        Files.writeString(dir.resolve("vocab.json"), vocab.toString(), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\na t\nĠ c\nĠc at\n", StandardCharsets.UTF_8);
-        return dir;
-    }
-
-    /** GPT-2's printable stand-ins for the 256 byte values. */
-    private static List<String> byteSymbols() {
-        List<Integer> printable = new ArrayList<>();
-        for (int b = '!'; b <= '~'; b++) {
-            printable.add(b);
-        }
-        for (int b = 0xA1; b <= 0xAC; b++) {
-            printable.add(b);
-        }
-        for (int b = 0xAE; b <= 0xFF; b++) {
-            printable.add(b);
-        }
-        String[] symbol = new String[256];
-        for (int b : printable) {
-            symbol[b] = String.valueOf((char) b);
-        }
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            if (symbol[b] == null) {
-                symbol[b] = String.valueOf((char) (256 + n++));
-            }
-        }
-        return List.of(symbol);
     }
 }
