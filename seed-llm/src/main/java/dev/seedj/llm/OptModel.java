@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.google.gson.GsonBuilder;
+import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.StateDictLoader;
@@ -199,11 +200,7 @@ public final class OptModel implements AutoCloseable {
     public NDArray logits(long[][] inputIds, long[][] attentionMask, NDManager manager) {
         OptForCausalLm net = checkOpen();
         OptInputs in = OptInputs.of(inputIds, attentionMask, 0, config);
-        try (NDManager scope = manager.newSubManager(device())) {
-            NDArray logits = net.logits(hidden(net, in, null, scope)); // [B, T, V]
-            logits.attach(manager);
-            return logits;
-        }
+        return ArrayScopes.call(manager, device(), scope -> net.logits(hidden(net, in, null, scope))); // [B, T, V]
     }
 
     /**
@@ -218,11 +215,7 @@ public final class OptModel implements AutoCloseable {
     public NDArray finalHidden(long[][] inputIds, long[][] attentionMask, NDManager manager) {
         OptForCausalLm net = checkOpen();
         OptInputs in = OptInputs.of(inputIds, attentionMask, 0, config);
-        try (NDManager scope = manager.newSubManager(device())) {
-            NDArray h = hidden(net, in, null, scope);
-            h.attach(manager);
-            return h;
-        }
+        return ArrayScopes.call(manager, device(), scope -> hidden(net, in, null, scope));
     }
 
     /**

@@ -1,8 +1,10 @@
 package dev.seedj.core.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -62,6 +64,31 @@ public final class ArrayScopes {
             input.tempAttach(scope);
             NDArray output = branch.apply(input);
             output.attach(outer);
+            return output;
+        }
+    }
+
+    /**
+     * Runs a whole forward pass in a sub-manager of {@code manager} and frees everything it allocated except its
+     * output, which moves to {@code manager}. While autograd records, the sub-manager stays open and closes with
+     * {@code manager}: the backward pass, run after this returns, reads the pass's inputs and constants (token ids,
+     * a scale built from a Java number), and a tensor made from Java memory is freed with its manager.
+     *
+     * @param manager owns the output
+     * @param device where the pass creates its arrays
+     * @param pass computes the output, creating what it needs in the manager it is given
+     * @return the output, owned by {@code manager}
+     */
+    public static NDArray call(NDManager manager, Device device, Function<NDManager, NDArray> pass) {
+        NDManager scope = manager.newSubManager(device);
+        if (JniUtils.isGradMode()) {
+            NDArray output = pass.apply(scope); // the scope closes with manager, after the backward pass
+            output.attach(manager);
+            return output;
+        }
+        try (scope) {
+            NDArray output = pass.apply(scope);
+            output.attach(manager);
             return output;
         }
     }
