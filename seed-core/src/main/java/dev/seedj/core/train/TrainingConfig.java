@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The model-independent settings of a training run, read from JSON with snake_case keys:
@@ -284,20 +286,32 @@ public record TrainingConfig(double learningRate, double minLearningRate, double
     }
 
     private static double number(JsonObject o, String key, Double fallback) {
-        JsonPrimitive p = primitive(o, key);
-        if (p == null) {
-            if (fallback == null) {
-                throw bad(key, "is required");
-            }
-            return fallback;
-        }
-        if (!p.isNumber()) {
-            throw bad(key, "must be a number, got " + p);
-        }
-        return p.getAsDouble();
+        return field(o, key, fallback, "a number", JsonPrimitive::isNumber, JsonPrimitive::getAsDouble);
     }
 
     private static long integer(JsonObject o, String key, Long fallback) {
+        return field(o, key, fallback, "an integer", JsonPrimitive::isNumber,
+                p -> p.getAsBigDecimal().longValueExact());
+    }
+
+    private static String string(JsonObject o, String key) {
+        return field(o, key, null, "a string", JsonPrimitive::isString, JsonPrimitive::getAsString);
+    }
+
+    /**
+     * Reads one scalar field.
+     *
+     * @param o the config object
+     * @param key the field's name
+     * @param fallback the value when the field is absent or null; null makes the field required
+     * @param kind what the field must be, for the error message (e.g. "an integer")
+     * @param accepts whether a present value has the right JSON type
+     * @param convert reads an accepted value; may throw {@link ArithmeticException} (e.g. a fractional integer)
+     * @param <T> the field's Java type
+     * @return the field's value, or {@code fallback}
+     */
+    private static <T> T field(JsonObject o, String key, T fallback, String kind, Predicate<JsonPrimitive> accepts,
+            Function<JsonPrimitive, T> convert) {
         JsonPrimitive p = primitive(o, key);
         if (p == null) {
             if (fallback == null) {
@@ -305,25 +319,14 @@ public record TrainingConfig(double learningRate, double minLearningRate, double
             }
             return fallback;
         }
-        if (!p.isNumber()) {
-            throw bad(key, "must be an integer, got " + p);
+        if (!accepts.test(p)) {
+            throw bad(key, "must be " + kind + ", got " + p);
         }
         try {
-            return p.getAsBigDecimal().longValueExact();
+            return convert.apply(p);
         } catch (ArithmeticException e) {
-            throw bad(key, "must be an integer, got " + p);
+            throw bad(key, "must be " + kind + ", got " + p);
         }
-    }
-
-    private static String string(JsonObject o, String key) {
-        JsonPrimitive p = primitive(o, key);
-        if (p == null) {
-            throw bad(key, "is required");
-        }
-        if (!p.isString()) {
-            throw bad(key, "must be a string, got " + p);
-        }
-        return p.getAsString();
     }
 
     private static Schedule schedule(JsonObject o, Schedule fallback) {

@@ -7,9 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
- * A renamed view of another state dict ({@link StateDict#withPrefix}, {@link StateDict#stripPrefix}).
+ * A renamed or filtered view of another state dict ({@link StateDict#withPrefix}, {@link StateDict#stripPrefix},
+ * {@link StateDict#filter}).
  * Closing the view closes nothing.
  *
  * <p>Immutable; as thread-safe as the underlying state dict.
@@ -54,6 +56,22 @@ final class KeyMappedStateDict extends AbstractStateDict {
             }
         }
         return new KeyMappedStateDict(base, keys, "view with prefix '" + prefix + "' stripped");
+    }
+
+    /**
+     * @param base the state dict to view
+     * @param keep accepts the keys to keep; they keep their names
+     * @return the view
+     */
+    static StateDict filter(StateDict base, Predicate<String> keep) {
+        Objects.requireNonNull(keep, "keep");
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (String key : base.keys()) {
+            if (keep.test(key)) {
+                keys.put(key, key);
+            }
+        }
+        return new KeyMappedStateDict(base, keys, "filtered view");
     }
 
     @Override

@@ -130,33 +130,9 @@ public final class SafetensorsWriter {
             return item(name, DType.FLOAT16, shape, out);
         }
         switch (type) {
-            case FLOAT32 -> {
-                float[] values = array.toFloatArray();
-                ByteBuffer out = littleEndian(values.length * 4L);
-                out.asFloatBuffer().put(values);
-                return item(name, DType.FLOAT32, shape, out);
-            }
-            case FLOAT64 -> {
-                double[] values = array.toDoubleArray();
-                ByteBuffer out = littleEndian(values.length * 8L);
-                out.asDoubleBuffer().put(values);
-                return item(name, DType.FLOAT64, shape, out);
-            }
-            case INT64 -> {
-                long[] values = array.toLongArray();
-                ByteBuffer out = littleEndian(values.length * 8L);
-                out.asLongBuffer().put(values);
-                return item(name, DType.INT64, shape, out);
-            }
-            case INT32 -> {
-                int[] values = array.toIntArray();
-                ByteBuffer out = littleEndian(values.length * 4L);
-                out.asIntBuffer().put(values);
-                return item(name, DType.INT32, shape, out);
-            }
-            case INT8, UINT8 -> {
-                return item(name, type == DataType.INT8 ? DType.INT8 : DType.UINT8, shape,
-                        ByteBuffer.wrap(array.toByteArray()));
+            case FLOAT32, FLOAT64, FLOAT16, BFLOAT16, INT64, INT32, INT8, UINT8 -> {
+                DType dtype = DType.valueOf(type.name()); // these DJL types share DType's names
+                return item(name, dtype, shape, littleEndianCopy(array, dtype));
             }
             case BOOLEAN -> {
                 boolean[] values = array.toBooleanArray();
@@ -165,14 +141,6 @@ public final class SafetensorsWriter {
                     out.put((byte) (v ? 1 : 0));
                 }
                 return item(name, DType.BOOL, shape, out);
-            }
-            case FLOAT16, BFLOAT16 -> {
-                ByteBuffer in = array.toByteBuffer().order(ByteOrder.nativeOrder());
-                ByteBuffer out = littleEndian(in.remaining());
-                while (in.remaining() >= 2) {
-                    out.putShort(in.getShort());
-                }
-                return item(name, type == DataType.FLOAT16 ? DType.FLOAT16 : DType.BFLOAT16, shape, out);
             }
             default -> throw new IllegalArgumentException("tensor '" + name + "': dtype " + type
                     + " cannot be written to safetensors");
@@ -195,16 +163,31 @@ public final class SafetensorsWriter {
             }
             case FLOAT16, BFLOAT16 -> {
                 DType dtype = array.getDataType() == DataType.FLOAT16 ? DType.FLOAT16 : DType.BFLOAT16;
-                ByteBuffer raw = array.toByteBuffer().order(ByteOrder.nativeOrder());
-                ByteBuffer le = littleEndian(raw.remaining());
-                while (raw.remaining() >= 2) {
-                    le.putShort(raw.getShort());
-                }
-                return ElementDecoder.toFloats(le.flip(), dtype, le.remaining() / 2);
+                ByteBuffer le = littleEndianCopy(array, dtype);
+                return ElementDecoder.toFloats(le, dtype, le.remaining() / 2);
             }
             default -> throw new IllegalArgumentException("tensor '" + name + "': dtype " + array.getDataType()
                     + " is not floating");
         }
+    }
+
+    /**
+     * The array's elements as little-endian bytes (DJL hands them over in native order).
+     *
+     * @param array the tensor to copy
+     * @param dtype the array's element type, for the element width
+     * @return a heap buffer holding every element, positioned at 0
+     */
+    private static ByteBuffer littleEndianCopy(NDArray array, DType dtype) {
+        ByteBuffer in = array.toByteBuffer().order(ByteOrder.nativeOrder());
+        ByteBuffer out = littleEndian(in.remaining());
+        switch (dtype.byteSize()) {
+            case 2 -> out.asShortBuffer().put(in.asShortBuffer());
+            case 4 -> out.asIntBuffer().put(in.asIntBuffer());
+            case 8 -> out.asLongBuffer().put(in.asLongBuffer());
+            default -> out.put(in).rewind();
+        }
+        return out;
     }
 
     private static ByteBuffer littleEndian(long size) {

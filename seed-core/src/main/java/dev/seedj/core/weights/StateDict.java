@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A read-only map from tensor name to tensor, backed by one or more checkpoint files.
@@ -86,6 +87,17 @@ public interface StateDict extends AutoCloseable {
      * @return the view; closing it closes nothing
      */
     StateDict stripPrefix(String prefix);
+
+    /**
+     * A view of only the keys {@code keep} accepts, under their own names and in this state dict's order (for
+     * example to simulate an incomplete checkpoint).
+     *
+     * @param keep accepts the keys to keep
+     * @return the view; closing it closes nothing
+     */
+    default StateDict filter(Predicate<String> keep) {
+        return KeyMappedStateDict.filter(this, keep);
+    }
 
     /** Releases mapped files and open handles. */
     @Override

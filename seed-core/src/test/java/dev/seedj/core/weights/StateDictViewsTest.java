@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** {@link StateDict#withPrefix} / {@link StateDict#stripPrefix} views, missing keys and closing. */
+/** {@link StateDict#withPrefix} / {@link StateDict#stripPrefix} / {@link StateDict#filter} views, missing keys and closing. */
 class StateDictViewsTest {
 
     @Test
@@ -46,6 +46,34 @@ class StateDictViewsTest {
             assertFalse(layer1.contains("model.decoder.layers.1.fc1.weight"));
 
             hf.close();
+            assertEquals(64, sd.getFloats("model.decoder.final_layer_norm.bias").length, "closing a view closes nothing");
+        }
+    }
+
+    @Test
+    void filterViewsKeepOnlyAcceptedKeysUnderTheirNames() {
+        try (StateDict sd = StateDict.open(Oracle.path("opt-tiny", "model.safetensors"))) {
+            StateDict noLayer1 = sd.filter(key -> !key.startsWith("model.decoder.layers.1."));
+            assertEquals(sd.keys().size() - 16, noLayer1.keys().size());
+            assertFalse(noLayer1.contains("model.decoder.layers.1.fc1.weight"));
+            assertTrue(noLayer1.contains("model.decoder.layers.0.fc1.weight"));
+            assertEquals(List.copyOf(sd.keys()).stream().filter(k -> !k.startsWith("model.decoder.layers.1.")).toList(),
+                    List.copyOf(noLayer1.keys()), "a filter keeps the file order");
+            assertArrayEquals(sd.info("model.decoder.layers.0.fc1.weight").shape(),
+                    noLayer1.info("model.decoder.layers.0.fc1.weight").shape());
+            assertArrayEquals(sd.getFloats("model.decoder.final_layer_norm.bias"),
+                    noLayer1.getFloats("model.decoder.final_layer_norm.bias"));
+            try (NDManager manager = NDManager.newBaseManager()) {
+                assertArrayEquals(sd.get("model.decoder.layers.0.fc2.bias", manager).toFloatArray(),
+                        noLayer1.get("model.decoder.layers.0.fc2.bias", manager).toFloatArray());
+            }
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> noLayer1.getFloats("model.decoder.layers.1.fc2.bias"));
+            assertTrue(e.getMessage().contains("'model.decoder.layers.1.fc2.bias'"), e.getMessage());
+            assertEquals(Set.of("model.decoder.final_layer_norm.bias", "model.decoder.layers.0.final_layer_norm.bias"),
+                    noLayer1.filter(k -> k.endsWith("final_layer_norm.bias")).keys(), "filters compose");
+
+            noLayer1.close();
             assertEquals(64, sd.getFloats("model.decoder.final_layer_norm.bias").length, "closing a view closes nothing");
         }
     }

@@ -1,13 +1,9 @@
 package dev.seedj.examples.cli;
 
+import dev.seedj.llm.SeedOpt;
 import java.awt.image.BufferedImage;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code seed ask}: answers a question about an image with SEED-OPT.
@@ -16,28 +12,25 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "ask", mixinStandardHelpOptions = true,
         description = "Answers a question about an image with SEED-OPT.")
-public final class AskCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ModelOptions models;
-
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "the image file")
-    Path image;
-
+public final class AskCommand extends ImageTextCommand {
     @Parameters(index = "1", paramLabel = "QUESTION", description = "the question, quoted")
     String question;
 
+    /**
+     * Checks the question, then answers it.
+     *
+     * @return the exit code, 0
+     */
     @Override
     public Integer call() {
         if (question.isBlank()) {
             throw new CliException("the question is empty");
         }
-        BufferedImage picture = ImageInputs.read(image);
-        try (MultimodalModels opened = MultimodalModels.open(models)) {
-            spec.commandLine().getOut().println(opened.seedOpt().answer(picture, question));
-        }
-        return 0;
+        return super.call();
+    }
+
+    @Override
+    String respond(SeedOpt seedOpt, BufferedImage picture) {
+        return seedOpt.answer(picture, question);
     }
 }

@@ -1,13 +1,8 @@
 package dev.seedj.examples.cli;
 
+import dev.seedj.llm.SeedOpt;
 import java.awt.image.BufferedImage;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code seed caption}: describes an image with SEED-OPT (the image becomes {@code <img>} + its codes +
@@ -17,22 +12,10 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "caption", mixinStandardHelpOptions = true,
         description = "Describes an image with SEED-OPT (image tokenizer + language model).")
-public final class CaptionCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ModelOptions models;
-
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "the image file")
-    Path image;
+public final class CaptionCommand extends ImageTextCommand {
 
     @Override
-    public Integer call() {
-        BufferedImage picture = ImageInputs.read(image);
-        try (MultimodalModels opened = MultimodalModels.open(models)) {
-            spec.commandLine().getOut().println(opened.seedOpt().caption(picture));
-        }
-        return 0;
+    String respond(SeedOpt seedOpt, BufferedImage picture) {
+        return seedOpt.caption(picture);
     }
 }

@@ -6,38 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import dev.seedj.core.nn.StateDictLoader;
 import dev.seedj.core.testing.Oracle;
-import dev.seedj.core.train.AdamW;
-import dev.seedj.core.train.AdamWSettings;
-import dev.seedj.core.train.TrainableParameter;
 import dev.seedj.core.weights.StateDict;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Stage 2 against {@code train-stage2-tiny}: losses, codes, gradients and one AdamW step (both optimizer groupings). */
 class Stage2ParityTest {
-    private static final Logger LOG = LoggerFactory.getLogger(Stage2ParityTest.class);
-    private static TrainingFixture fixture;
-
-    @BeforeAll
-    static void open() {
-        fixture = new TrainingFixture("train-stage2-tiny");
-    }
-
-    @AfterAll
-    static void close() {
-        fixture.close();
-    }
+    @RegisterExtension
+    static final TrainingFixture FIXTURE = new TrainingFixture("train-stage2-tiny");
 
     static Stage2Network load(NDManager manager) {
         Stage2Options options = Stage2Options.imageHeadOnly().withTextHead(new Stage2Options.TextHead(77, 4, 40));
@@ -53,18 +35,18 @@ class Stage2ParityTest {
     static float[] forwardBackward(Stage2Network network, NDManager manager) {
         network.trainableParameters().values().forEach(p -> p.getArray().setRequiresGradient(true));
         try (NDManager scope = manager.newSubManager()) {
-            NDArray pixels = fixture.expected.get("input.image", scope);
-            NDArray image = fixture.expected.get("input.target_image_embeds", scope);
-            NDArray text = fixture.expected.get("input.target_text_features", scope);
+            NDArray pixels = FIXTURE.expected.get("input.image", scope);
+            NDArray image = FIXTURE.expected.get("input.target_image_embeds", scope);
+            NDArray text = FIXTURE.expected.get("input.target_text_features", scope);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 Stage2Network.Output out = network.forward(pixels, image, text);
                 NDArray total = out.vq().mul(5f).add(out.recon().mul(2f)).add(out.distillImage().mul(0.5f))
                         .add(out.distillText().mul(0.5f));
                 collector.backward(total);
-                assertArrayEquals(fixture.expected.get("codes", scope).toLongArray(), out.codes().toLongArray());
+                assertArrayEquals(FIXTURE.expected.get("codes", scope).toLongArray(), out.codes().toLongArray());
                 for (String stage : List.of("z", "quant", "qformer_last_hidden", "query_output_up", "recon_s",
                         "reverse_output_proj", "reverse_output_text_proj")) {
-                    Oracle.assertClose("fwd." + stage, fixture.expected.getFloats("fwd." + stage),
+                    Oracle.assertClose("fwd." + stage, FIXTURE.expected.getFloats("fwd." + stage),
                             out.stages().get(stage).toFloatArray(), 3e-5);
                 }
                 return new float[] {out.vq().getFloat(), out.recon().getFloat(), out.distillImage().getFloat(),
@@ -77,7 +59,7 @@ class Stage2ParityTest {
     void trainsExactlyTheReferenceParameters() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Stage2Network network = load(manager);
-            assertEquals(new TreeSet<>(fixture.trainableNames()), new TreeSet<>(network.trainableParameters().keySet()));
+            FIXTURE.assertTrainsExactly(network.trainableParameters());
         }
     }
 
@@ -87,21 +69,8 @@ class Stage2ParityTest {
             Stage2Network network = load(manager);
             float[] losses = forwardBackward(network, manager);
             String[] names = {"embed_raw", "recon_s_raw", "distil_image_raw", "distil_text_raw", "total"};
-            double worstLoss = 0;
-            for (int i = 0; i < names.length; i++) {
-                double err = Math.abs(losses[i] - fixture.loss(names[i]));
-                assertEquals(fixture.loss(names[i]), losses[i], 1e-5, names[i]);
-                worstLoss = Math.max(worstLoss, err);
-            }
-            Map<String, Parameter> trainable = network.trainableParameters();
-            double worstGrad = fixture.assertGradients(trainable, 3e-5);
-            try (AdamW adamW = new AdamW(TrainableParameter.allDecayed(trainable),
-                    new AdamWSettings(0.9, 0.999, 1e-8, TrainingFixture.WD))) {
-                adamW.step(TrainingFixture.LR);
-            }
-            double worstStep = fixture.assertStep("step1.", trainable, trainable.keySet(), 2e-6);
+            FIXTURE.assertLossesGradientsAndStep(names, losses, network.trainableParameters());
             assertUnchosenCodesOnlyDecay(network, manager);
-            LOG.info("stage 2 parity: loss {} grad(rel) {} step1 {}", worstLoss, worstGrad, worstStep);
         }
     }
 
@@ -112,7 +81,7 @@ class Stage2ParityTest {
             p0 = weights.getFloats("quantize.embedding.weight");
         }
         float[] after = network.codebook().getArray().toFloatArray();
-        long[] chosen = fixture.expected.get("grad_rows.quantize.embedding.weight", manager).toLongArray();
+        long[] chosen = FIXTURE.expected.get("grad_rows.quantize.embedding.weight", manager).toLongArray();
         Set<Long> rows = new TreeSet<>();
         for (long r : chosen) {
             rows.add(r);
@@ -133,16 +102,7 @@ class Stage2ParityTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Stage2Network network = load(manager);
             forwardBackward(network, manager);
-            Map<String, Parameter> trainable = network.trainableParameters();
-            try (AdamW adamW = new AdamW(TrainableParameter.lavisGroups(trainable),
-                    new AdamWSettings(0.9, 0.999, 1e-8, TrainingFixture.WD))) {
-                adamW.step(TrainingFixture.LR);
-            }
-            Set<String> names = new TreeSet<>();
-            fixture.expected.keys().stream().filter(k -> k.startsWith("step1_runner."))
-                    .forEach(k -> names.add(k.substring("step1_runner.".length())));
-            assertEquals(156, names.size());
-            fixture.assertStep("step1_runner.", trainable, names, 2e-6);
+            FIXTURE.assertLavisRunnerStep(network.trainableParameters(), 156);
         }
     }
 }

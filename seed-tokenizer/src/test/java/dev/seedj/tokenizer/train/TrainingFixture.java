@@ -12,7 +12,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.seedj.core.testing.Oracle;
+import dev.seedj.core.train.AdamW;
+import dev.seedj.core.train.AdamWSettings;
 import dev.seedj.core.train.Gradients;
+import dev.seedj.core.train.TrainableParameter;
 import dev.seedj.core.weights.StateDict;
 import dev.seedj.tokenizer.TokenizerConfig;
 import java.io.IOException;
@@ -25,23 +28,40 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** One {@code train-*} oracle case: its expected tensors, its case.json, and the comparisons the README asks for. */
-final class TrainingFixture implements AutoCloseable {
+/**
+ * One {@code train-*} oracle case: its expected tensors, its case.json, and the comparisons the README asks for.
+ * Registered as a static JUnit extension, it opens the case before a test class's tests and closes it after them.
+ */
+final class TrainingFixture implements BeforeAllCallback, AfterAllCallback {
     static final double LR = 1e-3;
     static final double WD = 0.05;
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingFixture.class);
 
-    final StateDict expected;
-    final JsonObject caseJson;
+    private final String caseName;
+    StateDict expected;
+    JsonObject caseJson;
 
     TrainingFixture(String caseName) {
-        this.expected = StateDict.open(Oracle.path(caseName, "expected.safetensors"));
-        try {
-            this.caseJson = JsonParser.parseString(Files.readString(Oracle.path(caseName, "case.json"),
-                    StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.caseName = caseName;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        expected = StateDict.open(Oracle.path(caseName, "expected.safetensors"));
+        caseJson = JsonParser.parseString(Files.readString(Oracle.path(caseName, "case.json"),
+                StandardCharsets.UTF_8)).getAsJsonObject();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        expected.close();
     }
 
     /** @return the v2-tiny tokenizer config from the tokenizer tests' resources */
@@ -75,6 +95,44 @@ final class TrainingFixture implements AutoCloseable {
 
     float loss(String name) {
         return expected.getFloats("loss." + name)[0];
+    }
+
+    /**
+     * Asserts each {@code losses[i]} equals {@code loss.<names[i]>} within 1e-5, then the gradients
+     * ({@link #assertGradients}, 3e-5 relative) and one all-decayed AdamW step ({@code step1.*}, 2e-6), and logs
+     * the worst errors.
+     */
+    void assertLossesGradientsAndStep(String[] names, float[] losses, Map<String, Parameter> trainable) {
+        double worstLoss = 0;
+        for (int i = 0; i < names.length; i++) {
+            assertEquals(loss(names[i]), losses[i], 1e-5, names[i]);
+            worstLoss = Math.max(worstLoss, Math.abs(loss(names[i]) - losses[i]));
+        }
+        double worstGrad = assertGradients(trainable, 3e-5);
+        adamWStep(TrainableParameter.allDecayed(trainable));
+        double worstStep = assertStep("step1.", trainable, trainable.keySet(), 2e-6);
+        LOG.info("{} parity: loss {} grad(rel) {} step1 {}", caseName, worstLoss, worstGrad, worstStep);
+    }
+
+    /** Asserts the network trains exactly the parameters case.json lists as trainable. */
+    void assertTrainsExactly(Map<String, Parameter> trainable) {
+        assertEquals(new TreeSet<>(trainableNames()), new TreeSet<>(trainable.keySet()));
+    }
+
+    /** Takes one AdamW step with LAVIS's runner groups and compares it with the {@code step1_runner.*} tensors. */
+    void assertLavisRunnerStep(Map<String, Parameter> trainable, int expectedTensors) {
+        adamWStep(TrainableParameter.lavisGroups(trainable));
+        Set<String> names = new TreeSet<>();
+        expected.keys().stream().filter(k -> k.startsWith("step1_runner."))
+                .forEach(k -> names.add(k.substring("step1_runner.".length())));
+        assertEquals(expectedTensors, names.size());
+        assertStep("step1_runner.", trainable, names, 2e-6);
+    }
+
+    private static void adamWStep(List<TrainableParameter> groups) {
+        try (AdamW adamW = new AdamW(groups, new AdamWSettings(0.9, 0.999, 1e-8, WD))) {
+            adamW.step(LR);
+        }
     }
 
     /**
@@ -219,8 +277,4 @@ final class TrainingFixture implements AutoCloseable {
         return m;
     }
 
-    @Override
-    public void close() {
-        expected.close();
-    }
 }
