@@ -108,9 +108,8 @@ public final class SeedMiniRecipe {
      * Runs one phase in this JVM (earlier phases' outputs must exist) and updates the report.
      *
      * <p>The command line runs each phase in a fresh JVM ({@link #runInChildProcesses}), so that every phase
-     * starts from the same engine state whether it follows another phase or is rerun alone. (The bundled model
-     * was trained that way; the NaN gradients that first motivated it came from a loss scaled by a Java number,
-     * fixed since through {@link dev.seedj.core.nn.GraphConstants}.)
+     * starts from the same engine state (random generator, native allocator) whether it follows another phase or
+     * is rerun alone with {@code --from}.
      *
      * @param phase one of {@link #PHASES}
      * @return the phase's wall-clock seconds
@@ -404,7 +403,8 @@ public final class SeedMiniRecipe {
     }
 
     /**
-     * Runs the recipe from the command line: every phase from {@code --from} on, each in a child JVM; with
+     * Runs the recipe from the command line: every phase from {@code --from} on, each in a child JVM, then, if
+     * {@code --docs} is given, {@link SeedMiniEvaluation} (figures and grid into the model card); with
      * {@code --only PHASE}, that phase in this JVM.
      *
      * @param args {@code [--models DIR] [--work DIR] [--docs DIR] [--seed N] [--from PHASE | --only PHASE]
@@ -433,6 +433,9 @@ public final class SeedMiniRecipe {
         if (only == null) {
             runInChildProcesses(List.of(args));
             LOG.info("SEED-mini trained into {}", models);
+            if (docs != null) {
+                LOG.info("SEED-mini results:\n{}", SeedMiniEvaluation.evaluate(models, docs, seed, false));
+            }
         } else {
             new SeedMiniRecipe(models, work, docs, seed, settings).runPhase(only);
         }

@@ -12,7 +12,8 @@ import java.util.List;
  *
  * <p>Immutable and thread-safe.
  *
- * @param trainPool distinct training scenes the tokenizer stages cycle through
+ * @param trainPool distinct training scenes the tokenizer stages cycle through (the standard recipe's pool is
+ *     larger than both stages' steps x batch, so that no scene is seen twice)
  * @param stage1Steps stage-1 optimizer steps
  * @param stage1Batch stage-1 batch size
  * @param stage1Lr stage-1 peak learning rate
@@ -31,6 +32,11 @@ public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, 
         int stage2Batch, double stage2Lr, int lmPool, int lmSteps, int lmBatch, double lmLr, int loraSteps,
         int loraBatch, double loraLr) {
 
+    /**
+     * Width of the vision encoder. 128, not 64: at width 64 the stage-1 model confused small circles, squares and
+     * triangles (R@1 about 91% on held-out pictures, against 98% at 128 after the same 3000 steps).
+     */
+    public static final int VISION_WIDTH = 128;
     /** Codebook entries (small, so that at least a quarter of them is used on the test split). */
     public static final int CODEBOOK_SIZE = 256;
     /** Width of the generation embedding (the v2-style image head's output, the pixel decoder's input). */
@@ -40,7 +46,7 @@ public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, 
 
     /** @return the recipe of the bundled model */
     public static SeedMiniSettings standard() {
-        return new SeedMiniSettings(20000, 3000, 48, 1e-3, 3000, 32, 1e-3, 6000, 1500, 32, 1e-3, 200, 16, 2e-3);
+        return new SeedMiniSettings(1_000_000, 6000, 48, 1e-3, 4000, 32, 1e-3, 20000, 3000, 32, 1e-3, 200, 16, 2e-3);
     }
 
     /** @return the same pipeline with a few steps of each phase */
@@ -52,7 +58,7 @@ public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, 
     public static TokenizerConfig tokenizerConfig() {
         return new TokenizerConfig(TokenizerConfig.Version.V2, 64, ResizeMode.BICUBIC,
                 new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f},
-                new TokenizerConfig.Vision(8, 64, 3, 4, 2.0, 1e-6f, 1e-5f),
+                new TokenizerConfig.Vision(8, VISION_WIDTH, 3, 4, 2.0, 1e-6f, 1e-5f),
                 new TokenizerConfig.QFormer(64, 2, 4, 128, 1, 32, 1e-12f),
                 new TokenizerConfig.Codebook(CODEBOOK_SIZE, 32),
                 new TokenizerConfig.Decoder(1, 4, 2.0, 1e-6f, GENERATION_DIM, 0, 0, List.of(32, 8)),
