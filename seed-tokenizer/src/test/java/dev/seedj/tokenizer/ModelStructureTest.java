@@ -143,7 +143,8 @@ class ModelStructureTest {
                 float[] before = causalEmbeddings(model, pixels, m); // [2, Q, 36]
                 int k = 5;
                 NDArray tokens = model.namedParameters().get("query_tokens").getArray();
-                tokens.set(new NDIndex("0, " + k), tokens.get("0, " + k).add(1f));
+                // one element, not the whole row: the embeddings' LayerNorm would remove a constant shift
+                tokens.set(new NDIndex("0, " + k + ", 0"), tokens.get("0, " + k + ", 0").add(1f));
                 float[] after = causalEmbeddings(model, pixels, m);
                 int hidden = 36;
                 for (int b = 0; b < 2; b++) {

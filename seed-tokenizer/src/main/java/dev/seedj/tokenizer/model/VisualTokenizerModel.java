@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.tokenizer.TokenizerConfig;
 
@@ -33,12 +32,7 @@ public final class VisualTokenizerModel extends SeedBlock {
     public record Encoded(NDArray causalEmbeddings, NDArray codes, NDArray quantized) {}
 
     private final TokenizerConfig config;
-    private final EvaVisionTransformer visualEncoder;
-    private final LayerNorm lnVision;
-    private final CausalQFormer qformer;
-    private final TaskLayer encodeTaskLayer;
-    private final VectorQuantizer quantize;
-    private final TaskLayer decodeTaskLayer;
+    private final CodebookEncoderStack encoder;
     private final GenerationDecoder decoder;
 
     /**
@@ -48,15 +42,7 @@ public final class VisualTokenizerModel extends SeedBlock {
      */
     public VisualTokenizerModel(TokenizerConfig config) {
         this.config = config;
-        TokenizerConfig.Vision v = config.vision();
-        TokenizerConfig.QFormer q = config.qformer();
-        TokenizerConfig.Codebook c = config.codebook();
-        this.visualEncoder = declareChild("visual_encoder", new EvaVisionTransformer(config.imageSize(), v));
-        this.lnVision = declareChild("ln_vision", new LayerNorm(v.width(), v.lnVisionEps()));
-        this.qformer = declareChild("", new CausalQFormer(q, v.width()));
-        this.encodeTaskLayer = declareChild("encode_task_layer", new TaskLayer(q.hiddenSize(), c.dim()));
-        this.quantize = declareChild("quantize", new VectorQuantizer(c.size(), c.dim()));
-        this.decodeTaskLayer = declareChild("decode_task_layer", new TaskLayer(c.dim(), q.hiddenSize()));
+        this.encoder = declareChild("", new CodebookEncoderStack(config));
         this.decoder = declareChild("", switch (config.version()) {
             case V1 -> new ReverseQFormerDecoder(config);
             case V2 -> new UnclipEmbeddingDecoder(config);
@@ -76,13 +62,10 @@ public final class VisualTokenizerModel extends SeedBlock {
      * @return the causal embeddings, codes and quantized vectors
      */
     public Encoded encode(NDArray pixels, StageRecorder recorder) {
-        NDArray vision = visualEncoder.forward(pixels, recorder.scope("vit")); // [B, 1 + N, width]
-        NDArray imageEmbeds = lnVision.forward(vision);
-        recorder.record("ln_vision.out", imageEmbeds);
-        NDArray causal = qformer.forward(imageEmbeds, recorder.scope("qformer")); // [B, Q, hidden]
-        NDArray z = encodeTaskLayer.forward(causal); // [B, Q, codebook dim]
+        NDArray causal = encoder.causalEmbeddings(pixels, recorder); // [B, Q, hidden]
+        NDArray z = encoder.encodeTask(causal); // [B, Q, codebook dim]
         recorder.record("encode_task_layer.out", z);
-        VectorQuantizer.Quantized quantized = quantize.forward(z);
+        VectorQuantizer.Quantized quantized = encoder.quantize(z);
         recorder.record("quantize.z_q", quantized.quantized());
         recorder.record("codes", quantized.codes());
         return new Encoded(causal, quantized.codes(), quantized.quantized());
@@ -96,7 +79,7 @@ public final class VisualTokenizerModel extends SeedBlock {
      * @return [B, N, D]
      */
     public NDArray decode(NDArray quantized, StageRecorder recorder) {
-        NDArray decoded = decodeTaskLayer.forward(quantized); // [B, Q, hidden]
+        NDArray decoded = encoder.decodeTask(quantized); // [B, Q, hidden]
         recorder.record("decode_task_layer.out", decoded);
         return decoder.forward(decoded, recorder);
     }
@@ -109,7 +92,7 @@ public final class VisualTokenizerModel extends SeedBlock {
      * @return [B, N, D]
      */
     public NDArray detokenize(NDArray codes, StageRecorder recorder) {
-        NDArray rows = quantize.codebookEntry(codes); // [B, Q, codebook dim]
+        NDArray rows = encoder.codebookEntry(codes); // [B, Q, codebook dim]
         recorder.record("quant_embedding", rows);
         return decode(rows, recorder);
     }
@@ -129,7 +112,7 @@ public final class VisualTokenizerModel extends SeedBlock {
         if (config.version() == TokenizerConfig.Version.V1) {
             return decode(encoded.quantized(), recorder);
         }
-        recorder.record("decode_task_layer.out", decodeTaskLayer.forward(encoded.quantized()));
+        recorder.record("decode_task_layer.out", encoder.decodeTask(encoded.quantized()));
         return detokenize(encoded.codes(), recorder.scope("entry"));
     }
 

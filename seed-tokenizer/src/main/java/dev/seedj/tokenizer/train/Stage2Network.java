@@ -5,16 +5,12 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.core.train.Gradients;
 import dev.seedj.tokenizer.TokenizerConfig;
-import dev.seedj.tokenizer.model.CausalQFormer;
-import dev.seedj.tokenizer.model.EvaVisionTransformer;
+import dev.seedj.tokenizer.model.CodebookEncoderStack;
 import dev.seedj.tokenizer.model.StageRecorder;
-import dev.seedj.tokenizer.model.TaskLayer;
 import dev.seedj.tokenizer.model.UnclipEmbeddingDecoder;
-import dev.seedj.tokenizer.model.VectorQuantizer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -54,12 +50,7 @@ public final class Stage2Network extends SeedBlock {
 
     private final TokenizerConfig config;
     private final Stage2Options options;
-    private final EvaVisionTransformer visualEncoder;
-    private final LayerNorm lnVision;
-    private final CausalQFormer qformer;
-    private final TaskLayer encodeTaskLayer;
-    private final VectorQuantizer quantize;
-    private final TaskLayer decodeTaskLayer;
+    private final CodebookEncoderStack encoder;
     private final ReconstructionHead reconstruction;
     private final UnclipEmbeddingDecoder imageHead;
     private final TextDistillationHead textHead;
@@ -71,15 +62,8 @@ public final class Stage2Network extends SeedBlock {
     public Stage2Network(TokenizerConfig config, Stage2Options options) {
         this.config = config;
         this.options = options;
-        TokenizerConfig.Vision v = config.vision();
         TokenizerConfig.QFormer q = config.qformer();
-        TokenizerConfig.Codebook c = config.codebook();
-        this.visualEncoder = declareChild("visual_encoder", new EvaVisionTransformer(config.imageSize(), v));
-        this.lnVision = declareChild("ln_vision", new LayerNorm(v.width(), v.lnVisionEps()));
-        this.qformer = declareChild("", new CausalQFormer(q, v.width()));
-        this.encodeTaskLayer = declareChild("encode_task_layer", new TaskLayer(q.hiddenSize(), c.dim()));
-        this.quantize = declareChild("quantize", new VectorQuantizer(c.size(), c.dim()));
-        this.decodeTaskLayer = declareChild("decode_task_layer", new TaskLayer(c.dim(), q.hiddenSize()));
+        this.encoder = declareChild("", new CodebookEncoderStack(config));
         this.reconstruction = declareChild("", new ReconstructionHead(q.hiddenSize(), q.numQueryTokens(),
                 config.decoder()));
         this.imageHead = options.imageHead() ? declareChild("", new UnclipEmbeddingDecoder(config)) : null;
@@ -100,7 +84,7 @@ public final class Stage2Network extends SeedBlock {
 
     /** @return the codebook parameter {@code quantize.embedding.weight} [K, D] */
     public Parameter codebook() {
-        return quantize.namedParameters().get("embedding.weight");
+        return encoder.codebook();
     }
 
     /** @return every parameter stage 2 trains, by state-dict name (all but the encoder and the Q-Former) */
@@ -130,10 +114,7 @@ public final class Stage2Network extends SeedBlock {
      * @return [B, Q, H]
      */
     public NDArray causalEmbeddings(NDArray pixels) {
-        return Gradients.withoutGrad(() -> {
-            NDArray imageEmbeds = lnVision.forward(visualEncoder.forward(pixels, StageRecorder.NONE));
-            return qformer.forward(imageEmbeds, StageRecorder.NONE); // [B, Q, H]
-        });
+        return Gradients.withoutGrad(() -> encoder.causalEmbeddings(pixels, StageRecorder.NONE)); // [B, Q, H]
     }
 
     /**
@@ -155,14 +136,14 @@ public final class Stage2Network extends SeedBlock {
         Map<String, NDArray> stages = new LinkedHashMap<>();
         NDArray q = causalEmbeddings(pixels); // [B, Q, H]
         stages.put("qformer_last_hidden", q);
-        NDArray z = encodeTaskLayer.forward(q); // [B, Q, D]
+        NDArray z = encoder.encodeTask(q); // [B, Q, D]
         stages.put("z", z);
-        NDArray codes = Gradients.withoutGrad(() -> quantize.forward(z.stopGradient()).codes()); // [B, Q]
-        NDArray zq = quantize.codebookEntry(codes); // [B, Q, D], gradient to the codebook rows
+        NDArray codes = Gradients.withoutGrad(() -> encoder.quantize(z.stopGradient()).codes()); // [B, Q]
+        NDArray zq = encoder.codebookEntry(codes); // [B, Q, D], gradient to the codebook rows
         NDArray vq = TokenizerLosses.vectorQuantization(z, zq, options.beta());
         NDArray quant = z.add(zq.sub(z).stopGradient()); // straight-through
         stages.put("quant", quant);
-        NDArray up = decodeTaskLayer.forward(quant); // [B, Q, H]
+        NDArray up = encoder.decodeTask(quant); // [B, Q, H]
         stages.put("query_output_up", up);
         NDArray recon = reconstruction.forward(up);
         stages.put("recon_s", recon);
