@@ -2,7 +2,10 @@ package dev.seedj.core.nn;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -65,6 +68,37 @@ public final class ArrayScopes {
             NDArray output = branch.apply(input);
             output.attach(outer);
             return output;
+        }
+    }
+
+    /**
+     * Runs a residual branch on consecutive slices of the batch, one slice after the other, and concatenates the
+     * outputs, so that the branch's intermediates (attention scores, an MLP's hidden layer) exist for one slice at a
+     * time. A slice holds as many whole examples as fit in {@code rowsPerSlice} rows of {@code [B, T, ...]} (at least
+     * one example). While autograd records, or when the batch fits in one slice, it is {@link #branch}.
+     *
+     * @param input the branch's input [B, T, ...] (returns to its manager afterwards)
+     * @param rowsPerSlice how many of the B x T rows a slice may hold
+     * @param branch computes the branch output of a slice, example by example independent
+     * @return the branch output for the whole batch, owned by {@code input}'s manager
+     */
+    public static NDArray branchInSlices(NDArray input, long rowsPerSlice, UnaryOperator<NDArray> branch) {
+        long batch = input.getShape().get(0);
+        long perExample = Math.max(1, input.getShape().get(1));
+        long examples = Math.max(1, rowsPerSlice / perExample); // per slice
+        if (JniUtils.isGradMode() || batch <= examples) {
+            return branch(input, branch);
+        }
+        NDList outputs = new NDList();
+        try {
+            for (long from = 0; from < batch; from += examples) {
+                NDArray slice = input.get(new NDIndex("{}:{}", from, Math.min(batch, from + examples)));
+                outputs.add(branch(slice, branch));
+                slice.close();
+            }
+            return NDArrays.concat(outputs, 0);
+        } finally {
+            outputs.close();
         }
     }
 
