@@ -136,7 +136,7 @@ public final class LlmBenchmark {
             bandwidth = bandwidth(device, bandwidth[0], bandwidth[1]);
             double[] batch4 = best(generator, config, 4, secondsPerMeasurement);
             bandwidth = bandwidth(device, bandwidth[0], bandwidth[1]);
-            return new Result(threads(), bandwidth[0], bandwidth[1], weightBytes, bytesPerToken,
+            return new Result(LibtorchThreads.intraOp(), bandwidth[0], bandwidth[1], weightBytes, bytesPerToken,
                     batch1[0], batch1[1], batch4[0], batch4[1],
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
@@ -148,8 +148,7 @@ public final class LlmBenchmark {
      * @param args optional: seconds per measurement (default 20)
      */
     public static void main(String[] args) {
-        setDefault("ai.djl.pytorch.num_threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        setDefault("ai.djl.pytorch.num_interop_threads", "1");
+        LibtorchThreads.defaultToAllCores();
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 20;
         System.out.print(run(seconds).toMarkdown());
     }
@@ -233,16 +232,6 @@ public final class LlmBenchmark {
         }
     }
 
-    private static void setDefault(String property, String value) {
-        if (System.getProperty(property) == null) {
-            System.setProperty(property, value);
-        }
-    }
-
-    private static int threads() {
-        String configured = System.getProperty("ai.djl.pytorch.num_threads");
-        return configured != null ? Integer.parseInt(configured) : Runtime.getRuntime().availableProcessors();
-    }
 
     private static String oneDecimal(double v) {
         return String.format(Locale.ROOT, "%.1f", v);

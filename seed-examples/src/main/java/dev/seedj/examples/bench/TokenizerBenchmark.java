@@ -126,7 +126,7 @@ public final class TokenizerBenchmark {
             double detok1 = imagesPerSecond(1, secondsPerMeasurement, () -> detokenize(tokenizer, codes1, manager));
             double detok8 = imagesPerSecond(8, secondsPerMeasurement, () -> detokenize(tokenizer, codes8, manager));
             long peak = ProcessMemory.available() ? ProcessMemory.peakResidentBytes() : -1;
-            return new Result(threads(), matmul, encode1, encode8, detok1, detok8,
+            return new Result(LibtorchThreads.intraOp(), matmul, encode1, encode8, detok1, detok8,
                     TokenizerFlops.encode(config) / 1e9, weightBytes, peak, ProcessMemory.loadAverage());
         }
     }
@@ -137,23 +137,12 @@ public final class TokenizerBenchmark {
      * @param args optional: seconds per measurement (default 20)
      */
     public static void main(String[] args) {
-        setDefault("ai.djl.pytorch.num_threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        setDefault("ai.djl.pytorch.num_interop_threads", "1");
+        LibtorchThreads.defaultToAllCores();
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 20;
         Result result = run(seconds);
         System.out.print(result.toMarkdown());
     }
 
-    private static void setDefault(String property, String value) {
-        if (System.getProperty(property) == null) {
-            System.setProperty(property, value);
-        }
-    }
-
-    private static int threads() {
-        String configured = System.getProperty("ai.djl.pytorch.num_threads");
-        return configured != null ? Integer.parseInt(configured) : Runtime.getRuntime().availableProcessors();
-    }
 
     private static void encode(SeedTokenizer tokenizer, NDArray pixels) {
         try (Encoding encoding = tokenizer.encode(pixels)) {
