@@ -1,0 +1,2 @@
+/** Tokenizing image corpora with the SEED tokenizer on Apache Spark, into Parquet that LLM training reads. */
+package dev.seedj.spark;
