@@ -3,6 +3,7 @@ package dev.seedj.llm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
+import dev.seedj.core.nn.lora.LoraInjector;
 import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
 import java.io.IOException;
@@ -30,11 +31,11 @@ import java.util.Set;
  */
 public final class LoraAdapter implements AutoCloseable {
     /** Every adapter-file key starts with this (PEFT's {@code PeftModelForCausalLM} wrapping). */
-    public static final String KEY_PREFIX = "base_model.model.";
+    public static final String KEY_PREFIX = LoraInjector.KEY_PREFIX;
     /** Suffix of a LoRA down-projection key. */
-    public static final String LORA_A = ".lora_A.weight";
+    public static final String LORA_A = LoraInjector.LORA_A;
     /** Suffix of a LoRA up-projection key. */
-    public static final String LORA_B = ".lora_B.weight";
+    public static final String LORA_B = LoraInjector.LORA_B;
 
     private static final String CONFIG_FILE = "adapter_config.json";
     private static final String SAFETENSORS_FILE = "adapter_model.safetensors";
@@ -150,21 +151,13 @@ public final class LoraAdapter implements AutoCloseable {
         return a;
     }
 
-    /**
-     * @param key an adapter-file key
-     * @return true if it names a LoRA factor ({@code lora_A} or {@code lora_B})
-     */
-    static boolean isLoraKey(String key) {
-        return key.endsWith(LORA_A) || key.endsWith(LORA_B);
-    }
-
     private static void checkKey(String key, Path file) {
         String where = file == null ? "" : file + ": ";
         if (!key.startsWith(KEY_PREFIX)) {
             throw new IllegalArgumentException(where + "adapter tensor '" + key + "' does not start with '"
                     + KEY_PREFIX + "' (not a PEFT causal-LM adapter)");
         }
-        if (!isLoraKey(key) && (key.contains(".lora_") || key.contains("lora_magnitude_vector"))) {
+        if (!LoraInjector.isLoraKey(key) && (key.contains(".lora_") || key.contains("lora_magnitude_vector"))) {
             throw new IllegalArgumentException(where + "adapter tensor '" + key
                     + "' is not supported (only lora_A.weight / lora_B.weight factors and saved modules)");
         }

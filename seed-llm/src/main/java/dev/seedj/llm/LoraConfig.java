@@ -6,6 +6,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.seedj.core.nn.lora.LoraTargets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ import java.util.regex.Pattern;
  *
  * <p>Immutable and thread-safe.
  */
-public final class LoraConfig {
+public final class LoraConfig implements LoraTargets {
     /** The six OPT projections a LoRA update can be applied to. */
     public static final List<String> SUPPORTED_TARGETS =
             List.of("q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2");

@@ -1,9 +1,6 @@
 package dev.seedj.llm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.Embedding;
 import dev.seedj.core.nn.KvCache;
@@ -12,6 +9,7 @@ import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The OPT decoder ({@code OPTDecoder}): token embeddings, learned positions (offset by two rows),
@@ -21,8 +19,6 @@ import java.util.List;
  * <p>Forward passes only read parameters and may run concurrently, each with its own cache.
  */
 final class OptDecoder extends SeedBlock {
-    static final String PREFIX = "model.decoder";
-
     private final Embedding embedTokens;
     private final Embedding embedPositions;
     private final Linear projectIn;
@@ -32,25 +28,24 @@ final class OptDecoder extends SeedBlock {
 
     /**
      * @param config the architecture
-     * @param linears creates the linear layers
      */
-    OptDecoder(OptConfig config, LinearFactory linears) {
+    OptDecoder(OptConfig config) {
         long d = config.hiddenSize();
         long proj = config.wordEmbedProjDim();
         this.embedTokens = declareChild("embed_tokens", new Embedding(config.vocabSize(), proj));
         this.embedPositions = declareChild("embed_positions",
                 new Embedding(config.maxPositions() + OptConfig.POSITION_OFFSET, d));
         this.projectOut = config.hasProjections()
-                ? declareChild("project_out", linears.create(PREFIX + ".project_out", d, proj, false))
+                ? declareChild("project_out", new Linear(d, proj, false))
                 : null;
         this.projectIn = config.hasProjections()
-                ? declareChild("project_in", linears.create(PREFIX + ".project_in", proj, d, false))
+                ? declareChild("project_in", new Linear(proj, d, false))
                 : null;
         this.finalLayerNorm = config.hasFinalLayerNorm()
                 ? declareChild("final_layer_norm", new LayerNorm(d, OptConfig.LAYER_NORM_EPS))
                 : null;
         for (int i = 0; i < config.numLayers(); i++) {
-            layers.add(declareChild("layers." + i, new OptDecoderLayer(config, PREFIX + ".layers." + i, linears)));
+            layers.add(declareChild("layers." + i, new OptDecoderLayer(config)));
         }
     }
 
@@ -68,12 +63,18 @@ final class OptDecoder extends SeedBlock {
         }
         h = h.add(embedPositions.forward(positions)); // [B, T, hidden]
         NDArray[] borrowed = mask == null ? new NDArray[0] : new NDArray[] {mask};
+        List<UnaryOperator<NDArray>> steps = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             OptDecoderLayer layer = layers.get(i);
             int index = i;
-            // each layer's intermediates are freed as soon as it is done (not while autograd records)
-            h = ArrayScopes.layer(h, x -> layer.forward(x, mask, cache, index), borrowed);
+            steps.add(x -> layer.forward(x, mask, cache, index));
         }
+        // each layer's intermediates are freed as soon as it is done, each hidden state once the next is computed
+        NDArray out = ArrayScopes.chain(h, steps, null, borrowed);
+        if (out != h) {
+            h.close(); // created here
+        }
+        h = out;
         if (finalLayerNorm != null) {
             h = finalLayerNorm.forward(h);
         }
@@ -83,12 +84,5 @@ final class OptDecoder extends SeedBlock {
     /** @return the token embeddings, [vocab, word_embed_proj_dim] */
     Embedding embedTokens() {
         return embedTokens;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray mask = inputs.size() > 2 ? inputs.get(2) : null;
-        return new NDList(forward(inputs.get(0), inputs.get(1), mask, null));
     }
 }

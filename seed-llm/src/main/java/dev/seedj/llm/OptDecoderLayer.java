@@ -1,9 +1,6 @@
 package dev.seedj.llm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ActivationFunction;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.LayerNorm;
@@ -29,18 +26,15 @@ final class OptDecoderLayer extends SeedBlock {
 
     /**
      * @param config the architecture
-     * @param prefix this layer's module name, e.g. {@code model.decoder.layers.3}
-     * @param linears creates the projections
      */
-    OptDecoderLayer(OptConfig config, String prefix, LinearFactory linears) {
+    OptDecoderLayer(OptConfig config) {
         long d = config.hiddenSize();
         boolean bias = config.enableBias();
         this.selfAttn = declareChild("self_attn", new MultiHeadAttention(d, d, config.numHeads(),
-                MultiHeadAttention.Names.OPT,
-                (name, in, out) -> linears.create(prefix + ".self_attn." + name, in, out, bias)));
+                new MultiHeadAttention.Names("q_proj", "k_proj", "v_proj", "out_proj"), bias));
         this.selfAttnLayerNorm = declareChild("self_attn_layer_norm", new LayerNorm(d, OptConfig.LAYER_NORM_EPS));
-        this.fc1 = declareChild("fc1", linears.create(prefix + ".fc1", d, config.ffnDim(), bias));
-        this.fc2 = declareChild("fc2", linears.create(prefix + ".fc2", config.ffnDim(), d, bias));
+        this.fc1 = declareChild("fc1", new Linear(d, config.ffnDim(), bias));
+        this.fc2 = declareChild("fc2", new Linear(config.ffnDim(), d, bias));
         this.finalLayerNorm = declareChild("final_layer_norm", new LayerNorm(d, OptConfig.LAYER_NORM_EPS));
         this.layerNormBefore = config.layerNormBefore();
         this.activation = config.activation();
@@ -65,12 +59,5 @@ final class OptDecoderLayer extends SeedBlock {
         f = fc2.forward(activation.apply(fc1.forward(f))); // [B, T, ffn] -> [B, T, hidden]
         h = residual.add(f);
         return layerNormBefore ? h : finalLayerNorm.forward(h);
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray mask = inputs.size() > 1 ? inputs.get(1) : null;
-        return new NDList(forward(inputs.get(0), mask, null, 0));
     }
 }

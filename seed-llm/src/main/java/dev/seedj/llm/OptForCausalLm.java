@@ -1,34 +1,34 @@
 package dev.seedj.llm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
+import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.KvCache;
-import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
 
 /**
- * {@code OPTForCausalLM}: the decoder under {@code model.decoder} and the language-model head. With tied
- * embeddings the head has no parameter of its own and multiplies by {@code embed_tokens}' matrix; otherwise
- * it is {@code lm_head.weight}. Either way there is no bias.
+ * {@code OPTForCausalLM}: the decoder under {@code model.decoder} and the language-model head {@code lm_head}
+ * ({@link OptLmHead}, tied to {@code embed_tokens} or with its own matrix). Reading the constructors of this
+ * class, {@link OptDecoder} and {@link OptDecoderLayer} gives every checkpoint key, e.g.
+ * {@code model.decoder.layers.0.self_attn.q_proj.weight}.
  *
  * <p>Forward passes only read parameters and may run concurrently, each with its own cache.
  */
 final class OptForCausalLm extends SeedBlock {
+    /** The output layer's module name (PEFT's {@code "all-linear"} leaves it out). */
+    static final String LM_HEAD = "lm_head";
+
     private final OptDecoder decoder;
-    private final Linear lmHead;
+    private final OptLmHead lmHead;
 
     /**
      * @param config the architecture
-     * @param linears creates the linear layers
      * @param separateLmHead whether {@code lm_head.weight} is a parameter of its own (untied)
      */
-    OptForCausalLm(OptConfig config, LinearFactory linears, boolean separateLmHead) {
-        this.decoder = declareChild(OptDecoder.PREFIX, new OptDecoder(config, linears));
-        this.lmHead = separateLmHead
-                ? declareChild("lm_head", new Linear(config.wordEmbedProjDim(), config.vocabSize(), false))
-                : null;
+    OptForCausalLm(OptConfig config, boolean separateLmHead) {
+        this.decoder = declareChild("model.decoder", new OptDecoder(config));
+        this.lmHead = declareChild(LM_HEAD, separateLmHead
+                ? OptLmHead.separate(config.wordEmbedProjDim(), config.vocabSize())
+                : OptLmHead.tied(decoder.embedTokens()));
     }
 
     /** @return the decoder */
@@ -36,9 +36,24 @@ final class OptForCausalLm extends SeedBlock {
         return decoder;
     }
 
+    /** @return the full name of the token embedding matrix, {@code model.decoder.embed_tokens.weight} */
+    String embedTokensKey() {
+        return keyOf(decoder.embedTokens().weight());
+    }
+
+    /** @return the full name a separate head's matrix has, {@code lm_head.weight} (also in a tied model's adapters) */
+    String lmHeadKey() {
+        return LM_HEAD + "." + OptLmHead.WEIGHT;
+    }
+
+    private String keyOf(Parameter p) {
+        return namedParameters().entrySet().stream().filter(e -> e.getValue() == p).findFirst()
+                .orElseThrow().getKey();
+    }
+
     /** @return whether {@code lm_head.weight} is a parameter of its own */
     boolean hasSeparateLmHead() {
-        return lmHead != null;
+        return lmHead.isSeparate();
     }
 
     /**
@@ -57,33 +72,14 @@ final class OptForCausalLm extends SeedBlock {
      * @return logits [..., vocab]
      */
     NDArray logits(NDArray hidden) {
-        return ai.djl.nn.core.Linear.linear(hidden, headWeight()).singletonOrThrow();
+        return lmHead.forward(hidden);
     }
 
     /**
-     * The logits of one position per row, computed as {@code (W h^T)^T}: a matrix-vector product per row that
-     * streams the large [vocab, proj] matrix once, which BLAS does 2-3x faster for a few rows than
-     * {@code h W^T}.
-     *
      * @param last [B, word_embed_proj_dim]
      * @return logits [B, vocab]
      */
     NDArray lastLogits(NDArray last) {
-        NDArray scores = headWeight().matMul(last.transpose()); // [V, B]
-        scores.attach(last.getManager()); // a product of the weight belongs to the weight's manager: move it
-        return scores.transpose(); // [B, V]
-    }
-
-    private NDArray headWeight() {
-        return lmHead == null
-                ? decoder.embedTokens().weight().getArray()
-                : lmHead.weight().getArray(); // [vocab, proj]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray mask = inputs.size() > 2 ? inputs.get(2) : null;
-        return new NDList(logits(hidden(inputs.get(0), inputs.get(1), mask, null)));
+        return lmHead.lastLogits(last);
     }
 }

@@ -6,26 +6,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import com.google.gson.GsonBuilder;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.KvCache;
-import dev.seedj.core.nn.Linear;
-import dev.seedj.core.nn.StateDictLoader;
-import dev.seedj.core.weights.SafetensorsWriter;
+import dev.seedj.core.nn.lora.LoraInjector;
 import dev.seedj.core.weights.StateDict;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An OPT causal language model ({@code OPTForCausalLM}), every size from 125m to 66b by its config alone:
@@ -34,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * carry Hugging Face's state-dict names ({@link #namedParameters()}), e.g.
  * {@code model.decoder.layers.0.self_attn.q_proj.weight}; weights stored as float16 or bfloat16 are widened to
  * float32 when loaded.
+ *
+ * <p>This class holds the model and runs it; loading and saving ({@link OptCheckpoints}), the embedding resize
+ * ({@link OptEmbeddingResize}) and the LoRA-derived models ({@link OptAdapters}) live in their own classes and
+ * are reached through the methods here.
  *
  * <p>Derived models: {@link #withAdapter} (a LoRA adapter applied unmerged) and {@link #merge()} return new
  * models that share the unchanged weight arrays of the model they come from and own only what they change.
@@ -44,36 +38,47 @@ import org.slf4j.LoggerFactory;
  * {@link #withAdapter}, {@link #merge()} and {@link #close()} must not race with forward passes.
  */
 public final class OptModel implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(OptModel.class);
-    private static final String EMBED = OptDecoder.PREFIX + ".embed_tokens.weight";
-    private static final String LM_HEAD = "lm_head.weight";
-
     private final NDManager manager;
     private final OptModel source;
     private final LoraConfig adapterConfig;
-    private final Map<String, OptModules.LoraSpec> loraModules;
+    private final Map<String, LoraInjector.Site> loraSites;
     private final Set<OptModel> derived = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile OptConfig config;
     private volatile OptForCausalLm network;
 
-    private OptModel(NDManager manager, OptModel source, OptConfig config, boolean separateLmHead,
-            LoraConfig adapterConfig, Map<String, OptModules.LoraSpec> loraModules) {
+    /**
+     * A model whose network is built (LoRA layers swapped in at {@code loraSites}) but has no arrays yet.
+     *
+     * @param manager owns the arrays this model creates
+     * @param source the model this one derives from, or null
+     * @param config the architecture
+     * @param separateLmHead whether {@code lm_head.weight} is a parameter of its own
+     * @param adapterConfig the applied adapter's config, or null
+     * @param loraSites the LoRA-wrapped modules (empty without adapter)
+     */
+    OptModel(NDManager manager, OptModel source, OptConfig config, boolean separateLmHead, LoraConfig adapterConfig,
+            Map<String, LoraInjector.Site> loraSites) {
         this.manager = manager;
         this.source = source;
         this.config = config;
         this.adapterConfig = adapterConfig;
-        this.loraModules = Map.copyOf(loraModules);
-        this.network = build(config, separateLmHead, this.loraModules);
+        this.loraSites = Map.copyOf(loraSites);
+        this.network = build(config, separateLmHead, this.loraSites);
     }
 
-    private static OptForCausalLm build(
-            OptConfig config, boolean separateLmHead, Map<String, OptModules.LoraSpec> lora) {
-        LinearFactory linears = (name, in, out, bias) -> {
-            OptModules.LoraSpec spec = lora.get(name);
-            return spec == null ? new Linear(in, out, bias) : new LoraLinear(in, out, bias, spec.rank(), spec.scaling());
-        };
-        return new OptForCausalLm(config, linears, separateLmHead);
+    /**
+     * @param config the architecture
+     * @param separateLmHead whether {@code lm_head.weight} is a parameter of its own
+     * @param loraSites modules to swap for LoRA layers
+     * @return the network, without arrays
+     */
+    static OptForCausalLm build(OptConfig config, boolean separateLmHead, Map<String, LoraInjector.Site> loraSites) {
+        OptForCausalLm net = new OptForCausalLm(config, separateLmHead);
+        if (!loraSites.isEmpty()) {
+            LoraInjector.inject(net, loraSites);
+        }
+        return net;
     }
 
     /**
@@ -96,10 +101,7 @@ public final class OptModel implements AutoCloseable {
      * @return the model
      */
     public static OptModel load(Path dir, Device device) {
-        OptConfig config = OptConfig.load(dir.resolve("config.json"));
-        try (StateDict weights = StateDict.open(dir)) {
-            return load(config, weights, device);
-        }
+        return OptCheckpoints.load(dir, device);
     }
 
     /**
@@ -115,19 +117,7 @@ public final class OptModel implements AutoCloseable {
      * @return the model
      */
     public static OptModel load(OptConfig config, StateDict weights, Device device) {
-        StateDict named = weights;
-        if (!weights.contains(EMBED) && weights.contains("decoder.embed_tokens.weight")) {
-            named = weights.withPrefix("model.");
-        }
-        NDManager manager = NDManager.newBaseManager(device);
-        try {
-            OptModel model = new OptModel(manager, null, config, !config.tieWordEmbeddings(), null, Map.of());
-            StateDictLoader.load(model.network, named, manager);
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return OptCheckpoints.load(config, weights, device);
     }
 
     /**
@@ -140,31 +130,7 @@ public final class OptModel implements AutoCloseable {
      * @return the model
      */
     public static OptModel random(OptConfig config, long seed, Device device) {
-        NDManager manager = NDManager.newBaseManager(device);
-        try {
-            OptModel model = new OptModel(manager, null, config, !config.tieWordEmbeddings(), null, Map.of());
-            manager.getEngine().setRandomSeed((int) seed);
-            Map<String, Shape> shapes = model.network.declaredShapes();
-            for (Map.Entry<String, Parameter> e : model.network.namedParameters().entrySet()) {
-                Shape shape = shapes.get(e.getKey());
-                NDArray a;
-                if (e.getKey().endsWith("embed_positions.weight")) {
-                    a = manager.randomNormal(0f, 0.5f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
-                } else if (shape.dimension() >= 2) {
-                    a = manager.randomNormal(0f, (float) (1 / Math.sqrt(shape.get(1))), shape,
-                            ai.djl.ndarray.types.DataType.FLOAT32);
-                } else if (e.getKey().endsWith("layer_norm.weight")) {
-                    a = manager.randomNormal(1f, 0.1f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
-                } else {
-                    a = manager.randomNormal(0f, 0.1f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
-                }
-                e.getValue().setArray(a);
-            }
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return OptCheckpoints.random(config, seed, device);
     }
 
     /** @return the architecture (its vocabulary size follows {@link #resizeTokenEmbeddings}) */
@@ -180,6 +146,18 @@ public final class OptModel implements AutoCloseable {
     /** @return the config of the applied adapter, or null for a model without one */
     public LoraConfig adapterConfig() {
         return adapterConfig;
+    }
+
+    /**
+     * Which modules an adapter config wraps in this model, as PEFT resolves its {@code target_modules} on
+     * {@code named_modules()} (OPT supports LoRA on {@code q_proj, k_proj, v_proj, out_proj, fc1, fc2}).
+     *
+     * @param lora the adapter config
+     * @return full module name -> rank and scaling, in model order
+     * @throws IllegalArgumentException if it targets a module LoRA is not supported on, or none
+     */
+    public Map<String, LoraInjector.Site> loraTargets(LoraConfig lora) {
+        return OptAdapters.resolve(checkOpen(), lora);
     }
 
     /** @return the device the weights live on */
@@ -234,9 +212,7 @@ public final class OptModel implements AutoCloseable {
         try (NDManager scope = manager.newSubManager(device())) {
             NDArray h = hidden(net, in, cache, scope); // [B, T, proj]
             NDArray last = h.get(":, -1, :"); // [B, proj]
-            NDArray logits = net.lastLogits(last); // [B, V]
-            logits.attach(manager);
-            return logits;
+            return ArrayScopes.adopt(net.lastLogits(last), manager); // [B, V]
         }
     }
 
@@ -268,7 +244,7 @@ public final class OptModel implements AutoCloseable {
      * @throws IllegalStateException while models derived from this one are open (they share its embeddings)
      */
     public void resizeTokenEmbeddings(int newSize) {
-        OptForCausalLm net = checkOpen();
+        checkOpen();
         if (newSize <= 0) {
             throw new IllegalArgumentException("vocabulary size must be positive, got " + newSize);
         }
@@ -276,46 +252,7 @@ public final class OptModel implements AutoCloseable {
             throw new IllegalStateException("cannot resize the embeddings while " + derived.size()
                     + " derived model(s) (withAdapter/merge) are open: close them first");
         }
-        if (newSize == config.vocabSize()) {
-            return;
-        }
-        Map<String, NDArray> arrays = arraysOf(net);
-        NDArray oldEmbed = arrays.get(EMBED);
-        arrays.put(EMBED, resizedRows(oldEmbed, newSize));
-        NDArray oldHead = arrays.get(LM_HEAD);
-        if (oldHead != null) {
-            arrays.put(LM_HEAD, resizedRows(oldHead, newSize));
-        }
-        OptConfig resized = config.withVocabSize(newSize);
-        OptForCausalLm rebuilt = build(resized, net.hasSeparateLmHead(), loraModules);
-        attachAll(rebuilt, arrays);
-        LOG.info("resized the token embeddings from {} to {} rows", config.vocabSize(), newSize);
-        this.config = resized;
-        this.network = rebuilt;
-        closeIfOwned(oldEmbed);
-        if (oldHead != null) {
-            closeIfOwned(oldHead);
-        }
-    }
-
-    private NDArray resizedRows(NDArray old, int newSize) {
-        long oldSize = old.getShape().get(0);
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray out;
-            if (newSize < oldSize) {
-                NDArray kept = old.get("0:" + newSize); // [newSize, dim]
-                kept.attach(scope);
-                out = kept.duplicate();
-            } else {
-                NDArray mean = old.mean(new int[] {0}, true); // [1, dim]
-                mean.attach(scope);
-                NDArray extra = mean.repeat(0, newSize - oldSize); // [newSize - oldSize, dim]
-                extra.attach(scope);
-                out = old.concat(extra, 0); // [newSize, dim]
-            }
-            out.attach(manager);
-            return out;
-        }
+        OptEmbeddingResize.resize(this, newSize);
     }
 
     /**
@@ -344,101 +281,11 @@ public final class OptModel implements AutoCloseable {
      * @throws IllegalStateException if this model already carries an adapter
      */
     public OptModel withAdapter(LoraAdapter adapter, boolean ensureWeightTying) {
-        OptForCausalLm net = checkOpen();
+        checkOpen();
         if (adapterConfig != null) {
             throw new IllegalStateException("this model already carries an adapter: merge() it first");
         }
-        LoraConfig lora = adapter.config();
-        Map<String, OptModules.LoraSpec> plan = OptModules.resolve(lora, config);
-        Map<String, NDArray> base = arraysOf(net);
-        Map<String, NDArray> loraTensors = new LinkedHashMap<>();
-        Map<String, NDArray> overrides = new LinkedHashMap<>();
-        for (String key : adapter.keys()) {
-            String name = key.substring(LoraAdapter.KEY_PREFIX.length());
-            NDArray value = adapter.get(key);
-            if (LoraAdapter.isLoraKey(key)) {
-                String module = name.substring(0, name.length() - LoraAdapter.LORA_A.length());
-                if (!plan.containsKey(module)) {
-                    throw new IllegalArgumentException("adapter tensor '" + key + "' belongs to '" + module
-                            + "', which the adapter config does not target in this model");
-                }
-                loraTensors.put(name, value);
-            } else {
-                if (!base.containsKey(name) && !name.equals(LM_HEAD)) {
-                    throw new IllegalArgumentException("adapter tensor '" + key
-                            + "' matches no parameter of this OPT model");
-                }
-                overrides.put(name, value);
-            }
-        }
-        for (String module : lora.modulesToSave()) {
-            boolean found = overrides.keySet().stream()
-                    .anyMatch(n -> LoraConfig.savedBy(module, n.substring(0, n.lastIndexOf('.'))));
-            if (!found) {
-                throw new IllegalArgumentException("modules_to_save lists '" + module
-                        + "' but the adapter file has no weights for it");
-            }
-        }
-        boolean tied = !net.hasSeparateLmHead();
-        NDArray embedOverride = overrides.remove(EMBED);
-        NDArray headOverride = overrides.remove(LM_HEAD);
-        boolean separate = !tied || (!ensureWeightTying && (embedOverride != null || headOverride != null));
-        OptConfig derivedConfig = config.withTiedEmbeddings(!separate);
-        NDManager m = manager.newSubManager();
-        try {
-            OptModel model = new OptModel(m, this, derivedConfig, separate, lora, plan);
-            Map<String, Shape> shapes = model.network.declaredShapes();
-            Map<String, NDArray> arrays = new LinkedHashMap<>(base);
-            NDArray baseHead = tied ? base.get(EMBED) : base.get(LM_HEAD);
-            if (tied && ensureWeightTying) {
-                NDArray shared = embedOverride != null ? embedOverride : headOverride;
-                if (shared != null) {
-                    arrays.put(EMBED, model.copyChecked(EMBED, shared, shapes));
-                }
-            } else {
-                arrays.put(EMBED, embedOverride == null ? base.get(EMBED) : model.copyChecked(EMBED, embedOverride, shapes));
-                if (separate) {
-                    arrays.put(LM_HEAD, headOverride == null ? baseHead : model.copyChecked(LM_HEAD, headOverride, shapes));
-                }
-            }
-            for (Map.Entry<String, NDArray> e : overrides.entrySet()) {
-                arrays.put(e.getKey(), model.copyChecked(e.getKey(), e.getValue(), shapes));
-            }
-            for (String module : plan.keySet()) {
-                for (String suffix : List.of(LoraAdapter.LORA_A, LoraAdapter.LORA_B)) {
-                    String name = module + suffix;
-                    NDArray value = loraTensors.get(name);
-                    if (value == null) {
-                        throw new IllegalArgumentException("the adapter targets '" + module + "' but has no '"
-                                + LoraAdapter.KEY_PREFIX + name + "'");
-                    }
-                    arrays.put(name, model.copyChecked(name, value, shapes));
-                }
-            }
-            attachAll(model.network, arrays);
-            derived.add(model);
-            LOG.info("applied a LoRA adapter to {} module(s){}", plan.size(),
-                    separate && tied ? "; lm_head keeps the base embedding matrix (tied pair split)" : "");
-            return model;
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
-    }
-
-    private NDArray copyChecked(String name, NDArray value, Map<String, Shape> shapes) {
-        Shape expected = shapes.get(name);
-        if (!value.getShape().equals(expected)) {
-            String hint = name.equals(EMBED) || name.equals(LM_HEAD)
-                    ? " (a vocabulary of " + value.getShape().get(0) + " rows: resizeTokenEmbeddings("
-                            + value.getShape().get(0) + ") the base model first if it was resized for training)"
-                    : " (was the adapter made for another model size?)";
-            throw new IllegalArgumentException("adapter tensor '" + LoraAdapter.KEY_PREFIX + name + "' has shape "
-                    + value.getShape() + " but this model expects " + expected + hint);
-        }
-        NDArray copy = value.duplicate();
-        copy.attach(manager);
-        return copy;
+        return OptAdapters.withAdapter(this, adapter, ensureWeightTying);
     }
 
     /**
@@ -450,44 +297,11 @@ public final class OptModel implements AutoCloseable {
      * @throws IllegalStateException if this model has no adapter
      */
     public OptModel merge() {
-        OptForCausalLm net = checkOpen();
+        checkOpen();
         if (adapterConfig == null) {
             throw new IllegalStateException("this model has no adapter to merge");
         }
-        Map<String, Parameter> params = net.namedParameters();
-        NDManager m = source.manager.newSubManager();
-        try {
-            OptModel merged = new OptModel(m, source, config, net.hasSeparateLmHead(), null, Map.of());
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            for (String name : merged.network.namedParameters().keySet()) {
-                NDArray current = params.get(name).getArray();
-                String module = name.substring(0, name.lastIndexOf('.'));
-                OptModules.LoraSpec spec = loraModules.get(module);
-                NDArray value;
-                if (spec != null && name.endsWith(".weight")) {
-                    NDArray a = params.get(module + LoraAdapter.LORA_A).getArray(); // [r, in]
-                    NDArray b = params.get(module + LoraAdapter.LORA_B).getArray(); // [out, r]
-                    try (NDManager scope = m.newSubManager()) {
-                        NDArray delta = b.matMul(a); // [out, in]
-                        delta.attach(scope);
-                        value = current.add(delta.muli(spec.scaling()));
-                    }
-                } else if (current.getManager() == manager) {
-                    value = current.duplicate(); // a saved module owned by this adapted model
-                } else {
-                    arrays.put(name, current);
-                    continue;
-                }
-                value.attach(m);
-                arrays.put(name, value);
-            }
-            attachAll(merged.network, arrays);
-            source.derived.add(merged);
-            return merged;
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return OptAdapters.merge(this);
     }
 
     /**
@@ -502,11 +316,7 @@ public final class OptModel implements AutoCloseable {
         if (adapterConfig == null) {
             throw new IllegalStateException("this model has no adapter");
         }
-        Map<String, NDArray> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, Parameter> e : adapterParameters().entrySet()) {
-            tensors.put(e.getKey(), e.getValue().getArray());
-        }
-        return LoraAdapter.of(adapterConfig, tensors);
+        return OptAdapters.snapshot(this);
     }
 
     /**
@@ -516,17 +326,7 @@ public final class OptModel implements AutoCloseable {
      * @return the parameters, in model order (empty for a model without adapter)
      */
     public Map<String, Parameter> adapterParameters() {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        if (adapterConfig == null) {
-            return out;
-        }
-        for (Map.Entry<String, Parameter> e : network.namedParameters().entrySet()) {
-            boolean lora = LoraAdapter.isLoraKey(e.getKey());
-            if (lora || e.getValue().getArray().getManager() == manager) {
-                out.put(LoraAdapter.KEY_PREFIX + e.getKey(), e.getValue());
-            }
-        }
-        return out;
+        return OptAdapters.trainable(this);
     }
 
     /**
@@ -534,51 +334,54 @@ public final class OptModel implements AutoCloseable {
      *
      * @param dir the target directory (created if needed)
      * @throws IllegalStateException for a model with an unmerged adapter (save the adapter, or merge first)
-     * @throws UncheckedIOException if the files cannot be written
+     * @throws java.io.UncheckedIOException if the files cannot be written
      */
     public void save(Path dir) {
-        OptForCausalLm net = checkOpen();
+        checkOpen();
         if (adapterConfig != null) {
             throw new IllegalStateException("this model carries an unmerged adapter: save the adapter, or merge() first");
         }
-        try {
-            Files.createDirectories(dir);
-            String json = new GsonBuilder().setPrettyPrinting().create().toJson(config.toJson());
-            Files.writeString(dir.resolve("config.json"), json + "\n", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the model to " + dir, e);
-        }
-        new SafetensorsWriter().withMetadata(Map.of("format", "pt")).write(dir.resolve("model.safetensors"), arraysOf(net));
+        OptCheckpoints.save(this, dir);
     }
 
-    private static Map<String, NDArray> arraysOf(OptForCausalLm net) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
-            out.put(e.getKey(), e.getValue().getArray());
-        }
-        return out;
+    /** @return the manager that owns the arrays this model created */
+    NDManager manager() {
+        return manager;
     }
 
-    private static void attachAll(OptForCausalLm net, Map<String, NDArray> arrays) {
-        Map<String, Shape> shapes = net.declaredShapes();
-        for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
-            NDArray a = arrays.get(e.getKey());
-            if (a == null) {
-                throw new IllegalStateException("no array for parameter '" + e.getKey() + "'");
-            }
-            if (!a.getShape().equals(shapes.get(e.getKey()))) {
-                throw new IllegalArgumentException("parameter '" + e.getKey() + "' expects " + shapes.get(e.getKey())
-                        + " but got " + a.getShape());
-            }
-            e.getValue().setArray(a);
-        }
+    /** @return the model this one derives from, or null */
+    OptModel source() {
+        return source;
     }
 
-    private void closeIfOwned(NDArray array) {
-        if (array.getManager() == manager && !network.namedParameters().values().stream()
-                .anyMatch(p -> p.getArray() == array)) {
-            array.close();
-        }
+    /** @return the LoRA-wrapped modules (empty without adapter) */
+    Map<String, LoraInjector.Site> appliedSites() {
+        return loraSites;
+    }
+
+    /** @return the network (throws once closed) */
+    OptForCausalLm network() {
+        return checkOpen();
+    }
+
+    /**
+     * Registers a model derived from this one (closed with it).
+     *
+     * @param model the derived model
+     */
+    void addDerived(OptModel model) {
+        derived.add(model);
+    }
+
+    /**
+     * Switches to a rebuilt network (after a resize).
+     *
+     * @param newConfig the new architecture
+     * @param newNetwork the network with its arrays attached
+     */
+    void replaceNetwork(OptConfig newConfig, OptForCausalLm newNetwork) {
+        this.config = newConfig;
+        this.network = newNetwork;
     }
 
     private OptForCausalLm checkOpen() {
@@ -605,6 +408,6 @@ public final class OptModel implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "OptModel[" + config + (adapterConfig == null ? "" : ", LoRA on " + loraModules.keySet()) + "]";
+        return "OptModel[" + config + (adapterConfig == null ? "" : ", LoRA on " + loraSites.keySet()) + "]";
     }
 }

@@ -7,6 +7,7 @@ import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +77,7 @@ public final class SeedOpt implements AutoCloseable {
                 return new SeedOpt(base, base, text, imageTokenizer, templates);
             }
             try (LoraAdapter adapter = LoraAdapter.load(adapterDirOrNull)) {
-                fitVocabulary(base, text.size(), savedVocabularyRows(adapter));
+                fitVocabulary(base, text.size(), savedVocabularyRows(base, adapter));
                 OptModel adapted = base.withAdapter(adapter);
                 return new SeedOpt(base, adapted, text, imageTokenizer, templates);
             }
@@ -90,9 +91,10 @@ public final class SeedOpt implements AutoCloseable {
     }
 
     /** The rows of a saved embedding or head matrix in the adapter, or -1 if it saves neither. */
-    private static long savedVocabularyRows(LoraAdapter adapter) {
-        for (String key : adapter.keys()) {
-            if (key.endsWith("model.decoder.embed_tokens.weight") || key.endsWith("lm_head.weight")) {
+    private static long savedVocabularyRows(OptModel base, LoraAdapter adapter) {
+        for (String name : List.of(base.network().embedTokensKey(), base.network().lmHeadKey())) {
+            String key = LoraAdapter.KEY_PREFIX + name;
+            if (adapter.keys().contains(key)) {
                 return adapter.get(key).getShape().get(0);
             }
         }

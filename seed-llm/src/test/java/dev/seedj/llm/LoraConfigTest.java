@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.seedj.core.nn.lora.LoraInjector;
 import dev.seedj.core.testing.Oracle;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,7 @@ class LoraConfigTest {
         assertFalse(excluded.targets("model.decoder.layers.0.fc2", LINEAR));
         assertTrue(excluded.isSaved("model.decoder.embed_tokens"));
         assertFalse(excluded.isSaved("model.decoder.embed_positions"));
-        Map<String, OptModules.LoraSpec> plan = OptModules.resolve(excluded, TinyModels.opt125mShaped(300));
+        Map<String, LoraInjector.Site> plan = OptAdapters.resolve(excluded, TinyModels.opt125mShaped(300));
         assertEquals(10, plan.size(), "q, k, v, out, fc1 in 2 layers");
     }
 
@@ -82,7 +83,7 @@ class LoraConfigTest {
                  "use_dora": false, "use_qalora": false, "use_rslora": false}""");
         assertEquals(2.0f, c.scaling(Q0));
         assertEquals(List.of("embed_tokens"), c.modulesToSave());
-        Map<String, OptModules.LoraSpec> plan = OptModules.resolve(c, TinyModels.opt350mShaped(300));
+        Map<String, LoraInjector.Site> plan = OptAdapters.resolve(c, TinyModels.opt350mShaped(300));
         assertEquals(12, plan.size(), "all six projection types in both layers");
         assertFalse(plan.keySet().stream().anyMatch(m -> m.contains("project")));
     }

@@ -82,7 +82,7 @@ class OptArchitectureTest {
                 OptModel adapted = base.withAdapter(adapter);
                 NDManager nd = NDManager.newBaseManager()) {
             Map<String, Float> scaling = new HashMap<>();
-            for (String module : OptModules.resolve(adapter.config(), config).keySet()) {
+            for (String module : OptAdapters.resolve(adapter.config(), config).keySet()) {
                 scaling.put(module, 2.0f);
             }
             assertEquals(12, scaling.size(), "6 projection types x 2 layers");
@@ -146,7 +146,7 @@ class OptArchitectureTest {
 
     private static Map<String, Float> scalings(OptModel adapted) {
         Map<String, Float> out = new HashMap<>();
-        for (String module : OptModules.resolve(adapted.adapterConfig(), adapted.config()).keySet()) {
+        for (String module : OptAdapters.resolve(adapted.adapterConfig(), adapted.config()).keySet()) {
             out.put(module, adapted.adapterConfig().scaling(module));
         }
         return out;

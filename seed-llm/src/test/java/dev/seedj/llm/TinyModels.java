@@ -38,7 +38,7 @@ final class TinyModels {
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed((int) seed);
             Map<String, NDArray> tensors = new LinkedHashMap<>();
-            for (String module : OptModules.resolve(config, c).keySet()) {
+            for (String module : OptAdapters.resolve(config, c).keySet()) {
                 long[] shape = model.namedParameters().get(module + ".weight").getArray().getShape().getShape();
                 long out = shape[0];
                 long in = shape[1];

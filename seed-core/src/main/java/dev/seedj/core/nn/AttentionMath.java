@@ -45,8 +45,8 @@ public final class AttentionMath {
      * @return [B, H, Tq, D]
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray additiveMask, float scale) {
-        NDArray keysT = k.transpose(0, 1, 3, 2); // [B, H, D, Tk]
-        keysT.attach(q.getManager()); // k may belong to a long-lived KvCache: free the view with the caller's arrays
+        // [B, H, D, Tk]; k may belong to a long-lived KvCache: the view belongs to the caller's call
+        NDArray keysT = ArrayScopes.adopt(k.transpose(0, 1, 3, 2), q);
         NDArray scores = q.matMul(keysT); // [B, H, Tq, Tk]
         if (scale != 1f) {
             scores = replace(scores, scores.mul(GraphConstants.of(q, scale)));

@@ -1,13 +1,10 @@
 package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * A lookup table {@code weight [num, dim]} as PyTorch's {@code nn.Embedding}. Indices are checked to lie
@@ -55,11 +52,5 @@ public final class Embedding extends SeedBlock {
     /** @return number of rows */
     public long numEmbeddings() {
         return numEmbeddings;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

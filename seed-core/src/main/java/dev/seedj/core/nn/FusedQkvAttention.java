@@ -6,8 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * ViT self-attention with one fused {@code qkv} projection (rows laid out [q; k; v]) and an output
@@ -72,8 +70,9 @@ public final class FusedQkvAttention extends SeedBlock {
         } else {
             NDManager scope = x.getManager();
             NDArray q = qBias.getArray();
-            NDArray bias = NDArrays.concat(new NDList(q, scope.zeros(q.getShape(), q.getDataType()), vBias.getArray()));
-            bias.attach(scope); // [q_bias, 0, v_bias]; concat puts it in the parameters' manager, keep it per call
+            // [q_bias, 0, v_bias]; concat puts it in the parameters' manager: it belongs to this call
+            NDArray bias = ArrayScopes.adopt(
+                    NDArrays.concat(new NDList(q, scope.zeros(q.getShape(), q.getDataType()), vBias.getArray())), scope);
             fused = ai.djl.nn.core.Linear.linear(x, qkv.weight().getArray(), bias).singletonOrThrow();
         }
         NDArray heads = fused.reshape(b, t, 3, numHeads, dim / numHeads).transpose(2, 0, 3, 1, 4); // [3, B, H, T, D]
@@ -82,11 +81,5 @@ public final class FusedQkvAttention extends SeedBlock {
         NDArray v = heads.get(2);
         NDArray out = AttentionMath.attend(q, k, v, additiveMask, 1f); // [B, H, T, D]
         return proj.forward(AttentionMath.mergeHeads(out)); // [B, T, dim]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null));
     }
 }

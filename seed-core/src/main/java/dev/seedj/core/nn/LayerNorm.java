@@ -1,11 +1,8 @@
 package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * Layer normalisation over the last dimension with a learned gain ({@code weight}) and bias, and a
@@ -42,11 +39,5 @@ public final class LayerNorm extends SeedBlock {
     /** @return the epsilon */
     public float eps() {
         return eps;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

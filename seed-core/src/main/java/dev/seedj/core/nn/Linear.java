@@ -1,11 +1,8 @@
 package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * A fully connected layer laid out as PyTorch's {@code nn.Linear}: {@code weight [out, in]},
@@ -59,11 +56,5 @@ public class Linear extends SeedBlock {
     /** @return output width */
     public long outFeatures() {
         return outFeatures;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

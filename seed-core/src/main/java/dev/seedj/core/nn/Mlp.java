@@ -1,9 +1,6 @@
 package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * The transformer feed-forward network {@code fc2(act(fc1(x)))} with timm's parameter names
@@ -33,11 +30,5 @@ public final class Mlp extends SeedBlock {
      */
     public NDArray forward(NDArray x) {
         return fc2.forward(activation.apply(fc1.forward(x))); // [..., hidden] -> [..., dim]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

@@ -1,9 +1,6 @@
 package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * Multi-head attention with separate query, key and value projections (BERT, Q-Former, OPT layout),
@@ -11,32 +8,23 @@ import ai.djl.util.PairList;
  * sequence of a possibly different width), with an additive mask and an optional {@link KvCache}.
  * The output projection is optional: BERT keeps it in a separate {@code output.dense} block.
  *
- * <p>Projections are created through a {@link ProjectionFactory}, so a model can substitute a subclass of
- * {@link Linear} (e.g. one carrying a LoRA update).
+ * <p>The projections are plain {@link Linear} children named by {@link Names}, which the model's own
+ * constructor spells out (e.g. OPT's {@code q_proj, k_proj, v_proj, out_proj}, BERT's {@code query, key, value});
+ * a LoRA injector ({@code dev.seedj.core.nn.lora}) may later swap them for subclasses.
  *
  * <p>Forward passes only read parameters and are safe to run concurrently once loaded (each with its own cache).
  */
 public final class MultiHeadAttention extends SeedBlock {
 
-    /** The state-dict names of the four projections, e.g. {@code query/key/value} or {@code q_proj/...}. */
-    public record Names(String query, String key, String value, String output) {
-        /** BERT's names; no output projection. */
-        public static final Names BERT = new Names("query", "key", "value", null);
-        /** OPT's names. */
-        public static final Names OPT = new Names("q_proj", "k_proj", "v_proj", "out_proj");
-    }
-
-    /** Creates one projection layer; the default is a plain {@link Linear}. */
-    @FunctionalInterface
-    public interface ProjectionFactory {
-        /**
-         * @param name the projection's state-dict name
-         * @param in input width
-         * @param out output width
-         * @return the layer
-         */
-        Linear create(String name, long in, long out);
-    }
+    /**
+     * The state-dict names of the four projections, e.g. {@code query/key/value} or {@code q_proj/...}.
+     *
+     * @param query the query projection's name
+     * @param key the key projection's name
+     * @param value the value projection's name
+     * @param output the output projection's name, or null when the block has none
+     */
+    public record Names(String query, String key, String value, String output) {}
 
     private final int numHeads;
     private final float scale;
@@ -50,26 +38,25 @@ public final class MultiHeadAttention extends SeedBlock {
      * @param contextSize width of the sequence keys and values are computed from (= hiddenSize for self-attention)
      * @param numHeads number of heads; must divide hiddenSize
      * @param names the projections' state-dict names
-     * @param factory creates the projections (all with bias)
+     * @param bias whether the projections have a bias
      */
-    public MultiHeadAttention(
-            long hiddenSize, long contextSize, int numHeads, Names names, ProjectionFactory factory) {
+    public MultiHeadAttention(long hiddenSize, long contextSize, int numHeads, Names names, boolean bias) {
         if (numHeads <= 0 || hiddenSize % numHeads != 0) {
             throw new IllegalArgumentException(
                     "hidden size " + hiddenSize + " is not divisible by the number of heads " + numHeads);
         }
         this.numHeads = numHeads;
         this.scale = (float) (1.0 / Math.sqrt((double) hiddenSize / numHeads));
-        this.query = declareChild(names.query(), factory.create(names.query(), hiddenSize, hiddenSize));
-        this.key = declareChild(names.key(), factory.create(names.key(), contextSize, hiddenSize));
-        this.value = declareChild(names.value(), factory.create(names.value(), contextSize, hiddenSize));
+        this.query = declareChild(names.query(), new Linear(hiddenSize, hiddenSize, bias));
+        this.key = declareChild(names.key(), new Linear(contextSize, hiddenSize, bias));
+        this.value = declareChild(names.value(), new Linear(contextSize, hiddenSize, bias));
         this.output = names.output() == null
                 ? null
-                : declareChild(names.output(), factory.create(names.output(), hiddenSize, hiddenSize));
+                : declareChild(names.output(), new Linear(hiddenSize, hiddenSize, bias));
     }
 
     /**
-     * Plain {@link Linear} projections with bias.
+     * Projections with bias.
      *
      * @param hiddenSize width of the queries and of the output
      * @param contextSize width of the key/value source
@@ -77,7 +64,7 @@ public final class MultiHeadAttention extends SeedBlock {
      * @param names the projections' state-dict names
      */
     public MultiHeadAttention(long hiddenSize, long contextSize, int numHeads, Names names) {
-        this(hiddenSize, contextSize, numHeads, names, (n, in, out) -> new Linear(in, out, true));
+        this(hiddenSize, contextSize, numHeads, names, true);
     }
 
     /**
@@ -132,13 +119,5 @@ public final class MultiHeadAttention extends SeedBlock {
     /** @return the output projection, or null if this block has none */
     public Linear output() {
         return output;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray context = inputs.size() > 1 ? inputs.get(1) : null;
-        NDArray mask = inputs.size() > 2 ? inputs.get(2) : null;
-        return new NDList(forward(inputs.get(0), context, mask));
     }
 }

@@ -1,11 +1,18 @@
 package dev.seedj.core.nn;
 
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.BlockList;
 import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
+import ai.djl.util.PairList;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,13 +24,22 @@ import java.util.Map;
  * carry PyTorch state-dict names, so that a whole model is addressed as {@code blocks.3.attn.qkv.weight}
  * exactly as the reference checkpoints name it.
  *
+ * <p>The block tree is the single source of names. A block names its own parameters
+ * ({@link #declareParameter}) and its direct sub-blocks ({@link #declareChild}) with names relative to
+ * itself, as a Hugging Face {@code modeling_*.py} constructor does ({@code self.q_proj = nn.Linear(...)});
+ * a parent composes them, so the full key of every weight follows from reading the constructors.
+ * {@link #namedParameters()} and {@link #namedBlocks()} enumerate the tree with full keys (PyTorch's
+ * {@code named_parameters()} / {@code named_modules()}); loading ({@link StateDictLoader}), saving,
+ * initialisation, parity recording and LoRA injection ({@code dev.seedj.core.nn.lora}) all use them.
+ *
  * <p>Each parameter is declared with its shape when the block is constructed (from the model config);
  * arrays are attached later, either from a checkpoint by {@link StateDictLoader} or randomly by
  * {@link #initializeParameters(NDManager)}. Because the arrays are DJL {@link Parameter}s, DJL's autograd
- * ({@code GradientCollector}) and optimizers train them directly.
+ * ({@code GradientCollector}) and optimizers train them directly. SEED-J blocks are called through their
+ * typed {@code forward} methods, not through DJL's untyped {@code Block.forward}.
  *
- * <p>Not thread-safe while parameters are being attached or trained; once loaded, forward passes only read
- * parameters and may run concurrently.
+ * <p>Not thread-safe while parameters are being attached, children replaced or trained; once loaded, forward
+ * passes only read parameters and may run concurrently.
  */
 public abstract class SeedBlock extends AbstractBlock {
 
@@ -32,6 +48,8 @@ public abstract class SeedBlock extends AbstractBlock {
     private final Map<String, SeedBlock> namedChildren = new LinkedHashMap<>();
     /** Every sub-block in declaration order, inline ones (empty name) included. */
     private final List<Map.Entry<String, SeedBlock>> children = new ArrayList<>();
+    /** The name the parent declared this block under (empty for a root or an inline block). */
+    private String name = "";
 
     /**
      * Declares a parameter of this block.
@@ -65,6 +83,7 @@ public abstract class SeedBlock extends AbstractBlock {
      */
     protected final <B extends SeedBlock> B declareChild(String name, B block) {
         addChildBlock(name, block);
+        ((SeedBlock) block).name = name;
         children.add(Map.entry(name, block));
         if (!name.isEmpty()) {
             namedChildren.put(name, block);
@@ -89,6 +108,109 @@ public abstract class SeedBlock extends AbstractBlock {
     /** @return the direct sub-blocks by their state-dict names (inline sub-blocks are not listed) */
     public final Map<String, SeedBlock> namedChildren() {
         return Collections.unmodifiableMap(namedChildren);
+    }
+
+    /**
+     * Every sub-block of the tree by full dotted name, parents before children, as PyTorch's
+     * {@code named_modules()} without the root: e.g. {@code model.decoder.layers.0.self_attn.q_proj}. Inline
+     * sub-blocks (declared with the empty name) are not listed themselves; their sub-blocks are, under the
+     * parent's prefix.
+     *
+     * @return full name -> block, in declaration order
+     */
+    public final Map<String, SeedBlock> namedBlocks() {
+        Map<String, SeedBlock> out = new LinkedHashMap<>();
+        collectBlocks("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** @return the name this block was declared under by its parent, relative to it (empty for a root) */
+    public final String name() {
+        return name;
+    }
+
+    private void collectBlocks(String prefix, Map<String, SeedBlock> out) {
+        for (Map.Entry<String, SeedBlock> e : children) {
+            String full = e.getKey().isEmpty() ? prefix : prefix + e.getKey();
+            if (!e.getKey().isEmpty()) {
+                out.put(full, e.getValue());
+            }
+            e.getValue().collectBlocks(e.getKey().isEmpty() ? prefix : full + ".", out);
+        }
+    }
+
+    /**
+     * Puts {@code replacement} where the direct sub-block {@code name} was, under the same name, as PyTorch's
+     * {@code setattr(parent, name, new_module)} does (PEFT swaps layers this way). Every field of this block that
+     * refers to the old sub-block, directly or as an element of a mutable list, then refers to the replacement,
+     * so the block's {@code forward} uses it.
+     *
+     * @param childName the direct sub-block's name, as declared
+     * @param replacement the new sub-block; typically of the old one's type (a subclass of it)
+     * @return the replaced sub-block
+     * @throws IllegalArgumentException if this block has no sub-block of that name
+     * @throws IllegalStateException if a field refers to the old sub-block in a way that cannot be updated
+     */
+    public final SeedBlock replaceChild(String childName, SeedBlock replacement) {
+        SeedBlock old = namedChildren.get(childName);
+        if (old == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no sub-block '" + childName + "'");
+        }
+        for (int i = 0; i < children.size(); i++) {
+            if (children.get(i).getValue() == old) {
+                children.set(i, Map.entry(childName, replacement));
+            }
+        }
+        namedChildren.put(childName, replacement);
+        BlockList djlChildren = new BlockList(super.children.size());
+        for (int i = 0; i < super.children.size(); i++) {
+            Block child = super.children.valueAt(i);
+            djlChildren.add(super.children.keyAt(i), child == old ? replacement : child);
+        }
+        super.children = djlChildren; // DJL's view of the tree (its parameter listing) follows the swap
+        replacement.name = childName;
+        if (!redirectFields(old, replacement)) {
+            throw new IllegalStateException(getClass().getSimpleName() + " does not keep its sub-block '" + childName
+                    + "' in a field or list that can be updated");
+        }
+        return old;
+    }
+
+    /** Points every field of this block that refers to {@code old} (directly or in a list) at {@code replacement}. */
+    @SuppressWarnings("unchecked")
+    private boolean redirectFields(SeedBlock old, SeedBlock replacement) {
+        boolean found = false;
+        for (Class<?> c = getClass(); c != SeedBlock.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) {
+                    continue;
+                }
+                try {
+                    f.setAccessible(true);
+                    Object value = f.get(this);
+                    if (value == old) {
+                        if (!f.getType().isInstance(replacement)) {
+                            throw new IllegalArgumentException("field " + c.getSimpleName() + "." + f.getName()
+                                    + " of type " + f.getType().getSimpleName() + " cannot hold a "
+                                    + replacement.getClass().getSimpleName());
+                        }
+                        f.set(this, replacement);
+                        found = true;
+                    } else if (value instanceof List<?> list) {
+                        for (int i = 0; i < list.size(); i++) {
+                            if (list.get(i) == old) {
+                                ((List<Object>) list).set(i, replacement);
+                                found = true;
+                            }
+                        }
+                    }
+                } catch (IllegalAccessException | UnsupportedOperationException e) {
+                    throw new IllegalStateException("cannot replace a sub-block held by " + c.getSimpleName() + "."
+                            + f.getName(), e);
+                }
+            }
+        }
+        return found;
     }
 
     private void collect(String prefix, Map<String, Parameter> params, Map<String, Shape> shapes) {
@@ -139,5 +261,18 @@ public abstract class SeedBlock extends AbstractBlock {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         initializeParameters(manager);
+    }
+
+    /**
+     * SEED-J blocks are called through their typed {@code forward} methods; DJL's untyped entry point is not
+     * supported.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " is called through its typed forward method, not DJL's Block.forward(ParameterStore, NDList, ...)");
     }
 }

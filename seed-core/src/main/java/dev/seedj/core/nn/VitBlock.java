@@ -1,9 +1,6 @@
 package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * The pre-LayerNorm transformer block of ViT (timm and EVA naming):
@@ -45,11 +42,5 @@ public final class VitBlock extends SeedBlock {
         // inference runs a large batch in slices, so that those intermediates exist for one slice at a time
         NDArray h = x.add(ArrayScopes.branchInSlices(x, ROWS_PER_SLICE, t -> attn.forward(norm1.forward(t), null)));
         return h.add(ArrayScopes.branchInSlices(h, ROWS_PER_SLICE, t -> mlp.forward(norm2.forward(t))));
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

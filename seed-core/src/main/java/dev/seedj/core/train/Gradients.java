@@ -2,7 +2,7 @@ package dev.seedj.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.seedj.core.nn.TorchAutograd;
 import java.util.function.Supplier;
 
 /**
@@ -35,7 +35,7 @@ public final class Gradients {
             throw new IllegalArgumentException("array " + describe(array)
                     + " does not require a gradient; call setRequiresGradient(true) before the forward pass");
         }
-        return JniUtils.getGradient(pt);
+        return TorchAutograd.gradient(pt);
     }
 
     /**
@@ -44,7 +44,7 @@ public final class Gradients {
      * @param array a trainable array
      */
     public static void zero(NDArray array) {
-        JniUtils.zeroGrad(pytorch(array));
+        TorchAutograd.zeroGradient(pytorch(array));
     }
 
     /**
@@ -55,12 +55,12 @@ public final class Gradients {
      * @return what {@code action} returned
      */
     public static <T> T withoutGrad(Supplier<T> action) {
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
+        boolean previous = TorchAutograd.isRecording();
+        TorchAutograd.setRecording(false);
         try {
             return action.get();
         } finally {
-            JniUtils.setGradMode(previous);
+            TorchAutograd.setRecording(previous);
         }
     }
 

@@ -79,7 +79,7 @@ class NnBlocksTest {
 
     @Test
     void cachedIncrementalAttentionEqualsFullCausalAttention() {
-        MultiHeadAttention attn = new MultiHeadAttention(8, 8, 2, MultiHeadAttention.Names.OPT);
+        MultiHeadAttention attn = new MultiHeadAttention(8, 8, 2, new MultiHeadAttention.Names("q_proj", "k_proj", "v_proj", "out_proj"));
         attn.initializeParameters(manager);
         Random rng = new Random(3);
         NDArray x = manager.create(random(rng, 2 * 5 * 8), new Shape(2, 5, 8));

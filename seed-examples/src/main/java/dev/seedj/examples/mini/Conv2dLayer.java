@@ -1,13 +1,10 @@
 package dev.seedj.examples.mini;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ParameterInit;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -46,11 +43,5 @@ public final class Conv2dLayer extends SeedBlock {
         int pad = kernel / 2;
         return Conv2d.conv2d(x, weight.getArray(), bias.getArray(), new Shape(1, 1), new Shape(pad, pad))
                 .singletonOrThrow();
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

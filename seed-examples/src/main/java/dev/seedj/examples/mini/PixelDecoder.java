@@ -1,11 +1,8 @@
 package dev.seedj.examples.mini;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.seedj.core.nn.ActivationFunction;
@@ -230,11 +227,5 @@ public final class PixelDecoder extends SeedBlock {
             StateDictLoader.load(decoder, weights, manager);
         }
         return decoder;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

@@ -4,14 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.nn.lora.LoraInjector;
 import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.LoraConfig;
 import dev.seedj.llm.OptModel;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -36,7 +35,7 @@ public final class AdapterInit {
      * @param start tensors to start from (e.g. a saved adapter), or null for a fresh adapter
      * @param seed seeds the {@code lora_A} initialisation
      * @return the starting adapter (the caller closes it)
-     * @throws IllegalArgumentException if the config targets no linear layer of the model or saves a module it
+     * @throws IllegalArgumentException if the config targets no module LoRA supports in this model, or saves a module it
      *     lacks
      */
     public static LoraAdapter initial(OptModel base, LoraConfig config, LoraAdapter start, long seed) {
@@ -44,25 +43,18 @@ public final class AdapterInit {
             throw new IllegalArgumentException("the base model already carries an adapter");
         }
         Map<String, Parameter> params = base.namedParameters();
-        Set<String> linear = linearModules(params);
-        Set<String> suffixes = new LinkedHashSet<>();
-        linear.forEach(m -> suffixes.add(m.substring(m.lastIndexOf('.') + 1)));
+        Map<String, LoraInjector.Site> sites = base.loraTargets(config);
         Random random = new Random(seed);
         try (NDManager scope = NDManager.newBaseManager(base.device())) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
-            for (String module : linear) {
-                if (!config.targets(module, suffixes)) {
-                    continue;
-                }
+            for (LoraInjector.Site site : sites.values()) {
+                String module = site.module();
                 Shape w = params.get(module + WEIGHT).getArray().getShape(); // [out, in]
-                int rank = config.rank(module);
+                int rank = site.rank();
                 String a = LoraAdapter.KEY_PREFIX + module + LoraAdapter.LORA_A;
                 String bKey = LoraAdapter.KEY_PREFIX + module + LoraAdapter.LORA_B;
                 tensors.put(a, fromStartOr(start, a, () -> kaimingUniform(random, rank, w.get(1), scope)));
                 tensors.put(bKey, fromStartOr(start, bKey, () -> scope.zeros(new Shape(w.get(0), rank))));
-            }
-            if (tensors.isEmpty()) {
-                throw new IllegalArgumentException("the LoRA target_modules match no linear layer of this model");
             }
             boolean saved = false;
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -84,19 +76,6 @@ public final class AdapterInit {
             }
             return LoraAdapter.of(config, tensors);
         }
-    }
-
-    /** Module names of the base model's linear layers (2-d weights other than the embeddings and the head). */
-    private static Set<String> linearModules(Map<String, Parameter> params) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            String name = e.getKey();
-            boolean matrix = name.endsWith(WEIGHT) && e.getValue().getArray().getShape().dimension() == 2;
-            if (matrix && !name.contains("embed_") && !name.equals(LM_HEAD)) {
-                out.add(name.substring(0, name.length() - WEIGHT.length()));
-            }
-        }
-        return out;
     }
 
     private static NDArray fromStartOr(LoraAdapter start, String key, Supplier<NDArray> fresh) {

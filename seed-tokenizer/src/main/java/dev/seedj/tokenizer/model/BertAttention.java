@@ -1,9 +1,6 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.MultiHeadAttention;
@@ -30,7 +27,8 @@ public final class BertAttention extends SeedBlock {
      */
     public BertAttention(int hiddenSize, int contextSize, int numHeads, float eps) {
         this.self = declareChild("self",
-                new MultiHeadAttention(hiddenSize, contextSize, numHeads, MultiHeadAttention.Names.BERT));
+                new MultiHeadAttention(hiddenSize, contextSize, numHeads,
+                        new MultiHeadAttention.Names("query", "key", "value", null))); // output: output.dense
         this.dense = declareChild("output.dense", new Linear(hiddenSize, hiddenSize, true));
         this.norm = declareChild("output.LayerNorm", new LayerNorm(hiddenSize, eps));
     }
@@ -44,13 +42,5 @@ public final class BertAttention extends SeedBlock {
     public NDArray forward(NDArray x, NDArray context, NDArray additiveMask) {
         NDArray attended = self.forward(x, context, additiveMask); // [B, Tq, hidden]
         return norm.forward(dense.forward(attended).add(x));
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray context = inputs.size() > 1 ? inputs.get(1) : null;
-        NDArray mask = inputs.size() > 2 ? inputs.get(2) : null;
-        return new NDList(forward(inputs.get(0), context, mask));
     }
 }

@@ -1,12 +1,9 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.ParameterInit;
 import dev.seedj.core.nn.SeedBlock;
@@ -91,11 +88,5 @@ public final class CausalQFormer extends SeedBlock {
                 queryTokens.getArray().broadcast(new Shape(batch, numQueries, hiddenSize)), imageEmbeds);
         NDArray mask = selfAttentionMask(imageEmbeds.getManager(), numQueries); // [1, 1, Q, Q] or null
         return bert.forward(queries, imageEmbeds, mask, recorder); // [B, Q, hidden]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow(), StageRecorder.NONE));
     }
 }

@@ -1,10 +1,7 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.tokenizer.TokenizerConfig;
@@ -93,12 +90,5 @@ public final class CodebookEncoderStack extends SeedBlock {
      */
     public NDArray decodeTask(NDArray quantized) {
         return decodeTaskLayer.forward(quantized);
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray z = encodeTask(causalEmbeddings(inputs.singletonOrThrow(), StageRecorder.NONE));
-        return new NDList(decodeTask(quantize.forward(z).quantized()));
     }
 }

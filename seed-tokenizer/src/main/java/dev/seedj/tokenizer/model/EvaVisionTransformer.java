@@ -1,11 +1,8 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.FusedQkvAttention;
 import dev.seedj.core.nn.ParameterInit;
@@ -59,17 +56,11 @@ public final class EvaVisionTransformer extends SeedBlock {
         NDArray cls = ArrayScopes.adopt(clsToken.getArray().broadcast(new Shape(batch, 1, width)), patches);
         NDArray x = cls.concat(patches, 1).add(posEmbed.getArray()); // [B, 1 + N, width]
         recorder.record("tokens_in", x);
-        for (int i = 0; i < blocks.size(); i++) {
-            x = ArrayScopes.layer(x, blocks.get(i)::forward);
-            recorder.record("block" + i, x);
+        NDArray out = ArrayScopes.chain(x, ArrayScopes.layers(blocks, VitBlock::forward), (h, i) -> recorder.record("block" + i, h));
+        if (out != x) {
+            x.close(); // created here; recorders copy what they keep
         }
-        recorder.record("out", x);
-        return x;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow(), StageRecorder.NONE));
+        recorder.record("out", out);
+        return out;
     }
 }

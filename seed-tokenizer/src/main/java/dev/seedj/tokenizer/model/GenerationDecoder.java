@@ -1,9 +1,6 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.SeedBlock;
 
 /**
@@ -21,10 +18,4 @@ public abstract sealed class GenerationDecoder extends SeedBlock
      * @return the generation embeddings [B, N, D]
      */
     public abstract NDArray forward(NDArray decoded, StageRecorder recorder);
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow(), StageRecorder.NONE));
-    }
 }

@@ -1,12 +1,9 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ParameterInit;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -41,11 +38,5 @@ public final class PatchEmbed extends SeedBlock {
                 .singletonOrThrow(); // [B, width, S / p, S / p]
         Shape s = maps.getShape();
         return maps.reshape(s.get(0), s.get(1), s.get(2) * s.get(3)).transpose(0, 2, 1); // [B, N, width]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

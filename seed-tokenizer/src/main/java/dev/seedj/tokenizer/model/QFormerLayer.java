@@ -1,9 +1,6 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ActivationFunction;
 import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.Linear;
@@ -60,11 +57,5 @@ public final class QFormerLayer extends SeedBlock {
         }
         NDArray inner = ActivationFunction.GELU.apply(intermediateQuery.forward(x)); // [B, Q, intermediate]
         return outputQueryNorm.forward(outputQuery.forward(inner).add(x)); // [B, Q, hidden]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.get(1), inputs.size() > 2 ? inputs.get(2) : null));
     }
 }

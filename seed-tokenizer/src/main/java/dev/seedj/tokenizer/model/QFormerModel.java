@@ -1,14 +1,12 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.SeedBlock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The Q-Former's BERT trunk ({@code Qformer.bert} / {@code Reverse_Qformer.bert}) run on query embeddings
@@ -51,19 +49,12 @@ public final class QFormerModel extends SeedBlock {
     public NDArray forward(NDArray queryEmbeds, NDArray encoderStates, NDArray selfMask, StageRecorder recorder) {
         NDArray x = embeddingsNorm.forward(queryEmbeds);
         recorder.record("embeddings_out", x);
-        for (int i = 0; i < layers.size(); i++) {
-            QFormerLayer layer = layers.get(i);
-            x = ArrayScopes.layer(x, h -> layer.forward(h, encoderStates, selfMask), encoderStates);
-            recorder.record("layer" + i, x);
+        List<UnaryOperator<NDArray>> steps = new ArrayList<>();
+        for (QFormerLayer layer : layers) {
+            steps.add(h -> layer.forward(h, encoderStates, selfMask));
         }
-        recorder.record("last_hidden_state", x);
-        return x;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.get(1), inputs.size() > 2 ? inputs.get(2) : null,
-                StageRecorder.NONE));
+        NDArray out = ArrayScopes.chain(x, steps, (h, i) -> recorder.record("layer" + i, h), encoderStates);
+        recorder.record("last_hidden_state", out);
+        return out;
     }
 }

@@ -1,9 +1,6 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ActivationFunction;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
@@ -34,11 +31,5 @@ public final class TaskLayer extends SeedBlock {
      */
     public NDArray forward(NDArray x) {
         return second.forward(ActivationFunction.TANH.apply(first.forward(x)));
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

@@ -27,7 +27,7 @@ public final class UnclipEmbeddingDecoder extends GenerationDecoder {
     public UnclipEmbeddingDecoder(TokenizerConfig config) {
         TokenizerConfig.QFormer q = config.qformer();
         TokenizerConfig.Decoder d = config.decoder();
-        this.blocksImage = declareChild("", new DecodeBlocks("image", q.hiddenSize(), q.numQueryTokens(), d));
+        this.blocksImage = declareChild("", DecodeBlocks.decoder("image", q.hiddenSize(), q.numQueryTokens(), d));
         int in = q.hiddenSize();
         for (int i = 0; i < d.imageDown().size(); i++) {
             int out = d.imageDown().get(i);

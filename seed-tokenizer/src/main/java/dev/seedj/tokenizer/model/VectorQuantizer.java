@@ -1,10 +1,7 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.Embedding;
 import dev.seedj.core.nn.SeedBlock;
@@ -77,12 +74,5 @@ public final class VectorQuantizer extends SeedBlock {
      */
     public NDArray codebookEntry(NDArray codes) {
         return embedding.forward(codes);
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        Quantized q = forward(inputs.singletonOrThrow());
-        return new NDList(q.quantized(), q.codes());
     }
 }

@@ -1,9 +1,6 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.tokenizer.TokenizerConfig;
 
@@ -114,12 +111,5 @@ public final class VisualTokenizerModel extends SeedBlock {
         }
         recorder.record("decode_task_layer.out", encoder.decodeTask(encoded.quantized()));
         return detokenize(encoded.codes(), recorder.scope("entry"));
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        Encoded e = encode(inputs.singletonOrThrow(), StageRecorder.NONE);
-        return new NDList(e.codes(), e.causalEmbeddings(), e.quantized());
     }
 }

@@ -1,10 +1,7 @@
 package dev.seedj.tokenizer.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ActivationFunction;
 import dev.seedj.core.nn.Embedding;
 import dev.seedj.core.nn.LayerNorm;
@@ -88,11 +85,5 @@ public final class QFormerTextBranch extends SeedBlock {
             x = outputNorm.get(i).forward(output.get(i).forward(inner).add(x));
         }
         return x;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.get(1)));
     }
 }

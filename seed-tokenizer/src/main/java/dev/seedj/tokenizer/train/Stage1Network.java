@@ -1,13 +1,10 @@
 package dev.seedj.tokenizer.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.GraphConstants;
 import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.Linear;
@@ -146,11 +143,5 @@ public final class Stage1Network extends SeedBlock {
     private static NDArray normalize(NDArray x) {
         NDArray norm = x.square().sum(new int[] {-1}, true).sqrt(); // [..., 1]
         return x.div(norm.maximum(GraphConstants.of(norm, 1e-12)));
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.get(1), inputs.get(2)).itc());
     }
 }

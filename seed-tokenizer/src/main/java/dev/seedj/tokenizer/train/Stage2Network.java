@@ -1,14 +1,13 @@
 package dev.seedj.tokenizer.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.core.train.Gradients;
 import dev.seedj.tokenizer.TokenizerConfig;
 import dev.seedj.tokenizer.model.CodebookEncoderStack;
+import dev.seedj.tokenizer.model.DecodeBlocks;
+import dev.seedj.tokenizer.model.ReverseQFormerDecoder;
 import dev.seedj.tokenizer.model.StageRecorder;
 import dev.seedj.tokenizer.model.UnclipEmbeddingDecoder;
 import java.util.LinkedHashMap;
@@ -51,9 +50,9 @@ public final class Stage2Network extends SeedBlock {
     private final TokenizerConfig config;
     private final Stage2Options options;
     private final CodebookEncoderStack encoder;
-    private final ReconstructionHead reconstruction;
+    private final DecodeBlocks reconstruction;
     private final UnclipEmbeddingDecoder imageHead;
-    private final TextDistillationHead textHead;
+    private final ReverseQFormerDecoder textHead;
 
     /**
      * @param config the tokenizer's sizes (a v2 config: its decoder section sizes the image head and the blocks)
@@ -64,12 +63,17 @@ public final class Stage2Network extends SeedBlock {
         this.options = options;
         TokenizerConfig.QFormer q = config.qformer();
         this.encoder = declareChild("", new CodebookEncoderStack(config));
-        this.reconstruction = declareChild("", new ReconstructionHead(q.hiddenSize(), q.numQueryTokens(),
+        this.reconstruction = declareChild("", DecodeBlocks.reconstruction(q.hiddenSize(), q.numQueryTokens(),
                 config.decoder()));
         this.imageHead = options.imageHead() ? declareChild("", new UnclipEmbeddingDecoder(config)) : null;
         this.textHead = options.textHead().isPresent()
-                ? declareChild("", new TextDistillationHead(config, options.textHead().get()))
+                ? declareChild("", textHead(config, options.textHead().get()))
                 : null;
+    }
+
+    /** Stage 2's text head: the v1 decoder under {@code reverse_tokens_text} / {@code Reverse_Qformer_text}. */
+    private static ReverseQFormerDecoder textHead(TokenizerConfig config, Stage2Options.TextHead head) {
+        return new ReverseQFormerDecoder(config, "_text", head.numTokens(), head.numLayers(), head.featureDim());
     }
 
     /** @return the tokenizer sizes */
@@ -150,7 +154,8 @@ public final class Stage2Network extends SeedBlock {
         NDArray reconLoss = TokenizerLosses.reconstruction(recon, q);
         NDArray imageLoss = null;
         if (imageHead != null) {
-            NDArray predicted = imageHead.forward(up, (stage, value) -> stages.put(stage, value)); // [B, 1, F]
+            // the head frees its intermediates as it goes: a recorder copies what it keeps
+            NDArray predicted = imageHead.forward(up, (stage, value) -> stages.put(stage, value.duplicate()));
             long batch = predicted.getShape().get(0);
             NDArray flat = predicted.reshape(batch, -1); // [B, F]
             stages.put("reverse_output_proj", flat);
@@ -158,18 +163,10 @@ public final class Stage2Network extends SeedBlock {
         }
         NDArray textLoss = null;
         if (textHead != null) {
-            NDArray predicted = textHead.forward(up); // [B, T, D]
+            NDArray predicted = textHead.forward(up, StageRecorder.NONE); // [B, T, D]
             stages.put("reverse_output_text_proj", predicted);
             textLoss = TokenizerLosses.mse(predicted, textTargets);
         }
         return new Output(codes, z, vq, reconLoss, imageLoss, textLoss, stages);
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        Output o = forward(inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null,
-                inputs.size() > 2 ? inputs.get(2) : null);
-        return new NDList(o.codes(), o.vq(), o.recon());
     }
 }
