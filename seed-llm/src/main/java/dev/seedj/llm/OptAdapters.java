@@ -47,6 +47,16 @@ final class OptAdapters {
         return resolve(new OptForCausalLm(config, !config.tieWordEmbeddings()), lora);
     }
 
+    /** @see OptModel#savedModuleWeights(LoraConfig) */
+    static Map<String, NDArray> savedWeights(OptForCausalLm net, LoraConfig lora) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        LoraInjector.savedParameters(net, lora).forEach((name, p) -> out.put(name, p.getArray()));
+        if (!net.hasSeparateLmHead() && lora.isSaved(OptForCausalLm.LM_HEAD)) {
+            out.put(net.lmHeadKey(), net.namedParameters().get(net.embedTokensKey()).getArray()); // the tied matrix
+        }
+        return out;
+    }
+
     /** @see OptModel#withAdapter(LoraAdapter, boolean) */
     static OptModel withAdapter(OptModel base, LoraAdapter adapter, boolean ensureWeightTying) {
         OptForCausalLm net = base.network();

@@ -160,6 +160,18 @@ public final class OptModel implements AutoCloseable {
         return OptAdapters.resolve(checkOpen(), lora);
     }
 
+    /**
+     * The weights an adapter config's {@code modules_to_save} copy (PEFT's {@code ModulesToSaveWrapper}), by
+     * parameter name; with tied embeddings a saved {@code lm_head} is the embedding matrix under
+     * {@code lm_head.weight}.
+     *
+     * @param lora the adapter config
+     * @return parameter name -> this model's array (not copied), in model order
+     */
+    public Map<String, NDArray> savedModuleWeights(LoraConfig lora) {
+        return OptAdapters.savedWeights(checkOpen(), lora);
+    }
+
     /** @return the device the weights live on */
     public Device device() {
         return manager.getDevice();
@@ -194,6 +206,16 @@ public final class OptModel implements AutoCloseable {
         OptForCausalLm net = checkOpen();
         OptInputs in = OptInputs.of(inputIds, attentionMask, 0, config);
         return ArrayScopes.call(manager, device(), scope -> hidden(net, in, null, scope));
+    }
+
+    /**
+     * The language-model head ({@code lm_head}) on hidden states, e.g. only the positions a training loss scores.
+     *
+     * @param hidden [..., word_embed_proj_dim], from {@link #finalHidden}
+     * @return logits [..., vocab], owned by {@code hidden}'s manager
+     */
+    public NDArray lmHead(NDArray hidden) {
+        return checkOpen().logits(hidden);
     }
 
     /**

@@ -73,7 +73,7 @@ public final class FusedQkvAttention extends SeedBlock {
             // [q_bias, 0, v_bias]; concat puts it in the parameters' manager: it belongs to this call
             NDArray bias = ArrayScopes.adopt(
                     NDArrays.concat(new NDList(q, scope.zeros(q.getShape(), q.getDataType()), vBias.getArray())), scope);
-            fused = ai.djl.nn.core.Linear.linear(x, qkv.weight().getArray(), bias).singletonOrThrow();
+            fused = qkv.forward(x, bias);
         }
         NDArray heads = fused.reshape(b, t, 3, numHeads, dim / numHeads).transpose(2, 0, 3, 1, 4); // [3, B, H, T, D]
         NDArray q = heads.get(0).mul(GraphConstants.of(x, scale)); // EVA scales q before q k^T

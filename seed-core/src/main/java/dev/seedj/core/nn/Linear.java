@@ -38,6 +38,21 @@ public class Linear extends SeedBlock {
                 : ai.djl.nn.core.Linear.linear(x, weight.getArray(), bias.getArray()).singletonOrThrow();
     }
 
+    /**
+     * The layer with a bias the caller supplies (e.g. EVA's {@code [q_bias, 0, v_bias]} of a fused qkv
+     * projection), for a layer declared without a bias of its own.
+     *
+     * @param x [..., in]
+     * @param externalBias [out]
+     * @return [..., out]
+     */
+    public NDArray forward(NDArray x, NDArray externalBias) {
+        if (bias != null) {
+            throw new IllegalStateException("this layer has a bias of its own");
+        }
+        return ai.djl.nn.core.Linear.linear(x, weight.getArray(), externalBias).singletonOrThrow();
+    }
+
     /** @return the weight parameter, [out, in] */
     public Parameter weight() {
         return weight;

@@ -156,6 +156,12 @@ public abstract class SeedBlock extends AbstractBlock {
         if (old == null) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " has no sub-block '" + childName + "'");
         }
+        List<Runnable> redirects = fieldRedirects(old, replacement); // checked before anything changes
+        if (redirects.isEmpty()) {
+            throw new IllegalStateException(getClass().getSimpleName() + " does not keep its sub-block '" + childName
+                    + "' in a field or list that can be updated");
+        }
+        redirects.forEach(Runnable::run);
         for (int i = 0; i < children.size(); i++) {
             if (children.get(i).getValue() == old) {
                 children.set(i, Map.entry(childName, replacement));
@@ -169,48 +175,54 @@ public abstract class SeedBlock extends AbstractBlock {
         }
         super.children = djlChildren; // DJL's view of the tree (its parameter listing) follows the swap
         replacement.name = childName;
-        if (!redirectFields(old, replacement)) {
-            throw new IllegalStateException(getClass().getSimpleName() + " does not keep its sub-block '" + childName
-                    + "' in a field or list that can be updated");
-        }
         return old;
     }
 
-    /** Points every field of this block that refers to {@code old} (directly or in a list) at {@code replacement}. */
+    /** The updates that point every field of this block referring to {@code old} (directly or in a list) at {@code replacement}. */
     @SuppressWarnings("unchecked")
-    private boolean redirectFields(SeedBlock old, SeedBlock replacement) {
-        boolean found = false;
+    private List<Runnable> fieldRedirects(SeedBlock old, SeedBlock replacement) {
+        List<Runnable> out = new ArrayList<>();
         for (Class<?> c = getClass(); c != SeedBlock.class; c = c.getSuperclass()) {
             for (Field f : c.getDeclaredFields()) {
                 if (Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) {
                     continue;
                 }
+                String where = c.getSimpleName() + "." + f.getName();
                 try {
                     f.setAccessible(true);
                     Object value = f.get(this);
                     if (value == old) {
                         if (!f.getType().isInstance(replacement)) {
-                            throw new IllegalArgumentException("field " + c.getSimpleName() + "." + f.getName()
-                                    + " of type " + f.getType().getSimpleName() + " cannot hold a "
+                            throw new IllegalArgumentException("field " + where + " of type "
+                                    + f.getType().getSimpleName() + " cannot hold a "
                                     + replacement.getClass().getSimpleName());
                         }
-                        f.set(this, replacement);
-                        found = true;
+                        out.add(() -> set(f, replacement, where));
                     } else if (value instanceof List<?> list) {
                         for (int i = 0; i < list.size(); i++) {
                             if (list.get(i) == old) {
-                                ((List<Object>) list).set(i, replacement);
-                                found = true;
+                                int index = i;
+                                out.add(() -> ((List<Object>) list).set(index, replacement));
                             }
                         }
                     }
-                } catch (IllegalAccessException | UnsupportedOperationException e) {
-                    throw new IllegalStateException("cannot replace a sub-block held by " + c.getSimpleName() + "."
-                            + f.getName(), e);
+                } catch (IllegalAccessException | RuntimeException e) {
+                    if (e instanceof IllegalArgumentException iae) {
+                        throw iae;
+                    }
+                    throw new IllegalStateException("cannot replace a sub-block held by " + where, e);
                 }
             }
         }
-        return found;
+        return out;
+    }
+
+    private void set(Field f, Object value, String where) {
+        try {
+            f.set(this, value);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot replace a sub-block held by " + where, e);
+        }
     }
 
     private void collect(String prefix, Map<String, Parameter> params, Map<String, Shape> shapes) {

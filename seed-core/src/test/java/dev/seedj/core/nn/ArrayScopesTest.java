@@ -2,6 +2,7 @@ package dev.seedj.core.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -61,6 +62,35 @@ class ArrayScopesTest {
             assertArrayEquals(new float[] {1, 4, 9}, out.toFloatArray());
             assertEquals(m, out.getManager());
             assertTrue(inside[0].isReleased(), "the pass's own arrays are freed");
+        }
+    }
+
+    @Test
+    void layerAndChainNeverReleaseTheirInputWithOrWithoutAutograd() {
+        for (boolean autograd : new boolean[] {false, true}) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray x = m.create(new float[] {1, 2, 3});
+                NDArray single;
+                NDArray out;
+                List<NDArray> seen = new ArrayList<>();
+                GradientCollector gc = autograd ? Engine.getInstance().newGradientCollector() : null;
+                try {
+                    single = ArrayScopes.layer(x, t -> t.mul(t));
+                    out = ArrayScopes.chain(x, List.of(t -> t.mul(2), t -> t.add(1), t -> t.mul(t)),
+                            (h, i) -> seen.add(h));
+                } finally {
+                    if (gc != null) {
+                        gc.close();
+                    }
+                }
+                String mode = autograd ? "with autograd" : "without autograd";
+                assertFalse(x.isReleased(), "the input stays " + mode);
+                assertArrayEquals(new float[] {1, 4, 9}, single.toFloatArray());
+                assertArrayEquals(new float[] {9, 25, 49}, out.toFloatArray());
+                assertEquals(m, out.getManager());
+                assertTrue(seen.get(0).isReleased() && seen.get(1).isReleased(), "intermediates freed " + mode);
+                assertFalse(seen.get(2).isReleased());
+            }
         }
     }
 }

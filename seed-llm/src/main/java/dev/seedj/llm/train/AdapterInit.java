@@ -23,8 +23,6 @@ import java.util.function.Supplier;
  * <p>Stateless and thread-safe.
  */
 public final class AdapterInit {
-    private static final String EMBED = "model.decoder.embed_tokens.weight";
-    private static final String LM_HEAD = "lm_head.weight";
     private static final String WEIGHT = ".weight";
 
     private AdapterInit() {}
@@ -56,21 +54,12 @@ public final class AdapterInit {
                 tensors.put(a, fromStartOr(start, a, () -> kaimingUniform(random, rank, w.get(1), scope)));
                 tensors.put(bKey, fromStartOr(start, bKey, () -> scope.zeros(new Shape(w.get(0), rank))));
             }
-            boolean saved = false;
-            for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                String name = e.getKey();
-                if (config.isSaved(name.substring(0, name.lastIndexOf('.')))) {
-                    String key = LoraAdapter.KEY_PREFIX + name;
-                    tensors.put(key, fromStartOr(start, key, () -> e.getValue().getArray()));
-                    saved = true;
-                }
-            }
-            if (config.isSaved("lm_head") && !params.containsKey(LM_HEAD)) {
-                String key = LoraAdapter.KEY_PREFIX + LM_HEAD;
-                tensors.put(key, fromStartOr(start, key, () -> params.get(EMBED).getArray())); // the tied matrix
-                saved = true;
-            }
-            if (!config.modulesToSave().isEmpty() && !saved) {
+            Map<String, NDArray> saved = base.savedModuleWeights(config);
+            saved.forEach((name, array) -> {
+                String key = LoraAdapter.KEY_PREFIX + name;
+                tensors.put(key, fromStartOr(start, key, () -> array));
+            });
+            if (!config.modulesToSave().isEmpty() && saved.isEmpty()) {
                 throw new IllegalArgumentException("modules_to_save " + config.modulesToSave()
                         + " names no module of this model");
             }

@@ -3,7 +3,6 @@ package dev.seedj.llm.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.GraphConstants;
 import dev.seedj.llm.OptModel;
 
@@ -20,9 +19,6 @@ import dev.seedj.llm.OptModel;
  * <p>Stateless and thread-safe (the model's own thread-safety rules apply).
  */
 public final class CausalLmLoss {
-    private static final String LM_HEAD = "lm_head.weight";
-    private static final String EMBED = "model.decoder.embed_tokens.weight";
-
     private CausalLmLoss() {}
 
     /**
@@ -63,15 +59,10 @@ public final class CausalLmLoss {
         long p = hidden.getShape().get(2);
         NDArray select = manager.create(predicts, new Shape(b, t, 1)).broadcast(new Shape(b, t, p)); // [B, T, P] bool
         NDArray scored = hidden.booleanMask(select).reshape(n, p); // [N, P]
-        NDArray logits = ai.djl.nn.core.Linear.linear(scored, headWeight(model)).singletonOrThrow(); // [N, V]
+        NDArray logits = model.lmHead(scored); // [N, V]
         NDArray logProbs = logits.logSoftmax(-1); // [N, V]
         NDArray index = manager.create(targets, new Shape(n, 1)); // [N, 1]
         NDArray picked = logProbs.gather(index, 1); // [N, 1]
         return GraphConstants.dividedBy(picked.sum().neg(), n); // []
-    }
-
-    private static NDArray headWeight(OptModel model) {
-        Parameter head = model.namedParameters().get(LM_HEAD);
-        return (head != null ? head : model.namedParameters().get(EMBED)).getArray(); // [V, P]
     }
 }

@@ -27,6 +27,9 @@ import java.util.Set;
  * Map<String, Parameter> trainable = LoraInjector.adapterParameters(model, adapterConfig);
  * }</pre>
  *
+ * <p>A block's {@code forward} must run its {@link Linear} children through their {@code forward} methods (not
+ * read their weights directly), so that a swapped-in layer's update is applied.
+ *
  * <p>Immutable and thread-safe; the tree being injected must not be used concurrently.
  */
 public final class LoraInjector {

@@ -74,9 +74,28 @@ public final class LoraLinear extends Linear {
                     ? ai.djl.nn.core.Linear.linear(x, merged).singletonOrThrow()
                     : ai.djl.nn.core.Linear.linear(x, merged, bias().getArray()).singletonOrThrow();
         }
-        NDArray down = loraB.forward(loraA.forward(x)); // [..., r] -> [..., out]
-        NDArray update = down.mul(GraphConstants.of(x, scaling));
+        NDArray update = update(x);
         return super.forward(x).add(update);
+    }
+
+    /**
+     * @param x [..., in]
+     * @param externalBias [out], for a layer without a bias of its own
+     * @return [..., out]
+     */
+    @Override
+    public NDArray forward(NDArray x, NDArray externalBias) {
+        if (merged != null) {
+            return ai.djl.nn.core.Linear.linear(x, merged, externalBias).singletonOrThrow();
+        }
+        NDArray update = update(x);
+        return super.forward(x, externalBias).add(update);
+    }
+
+    /** {@code scaling * (x A^T) B^T}, [..., out]. */
+    private NDArray update(NDArray x) {
+        NDArray down = loraB.forward(loraA.forward(x)); // [..., r] -> [..., out]
+        return down.mul(GraphConstants.of(x, scaling));
     }
 
     /**
