@@ -3,9 +3,11 @@ package dev.seedj.examples.mini;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.initializer.NormalInitializer;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.seedj.core.nn.ActivationFunction;
+import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.core.nn.StateDictLoader;
@@ -50,8 +52,8 @@ public final class PixelDecoder extends SeedBlock {
     private final int inputDim;
     private final int[] channels;
     private final Linear proj;
-    private final List<Conv2dLayer> ups = new ArrayList<>();
-    private final Conv2dLayer out;
+    private final List<Conv2d> ups = new ArrayList<>();
+    private final Conv2d out;
 
     /**
      * @param inputDim F, the generation embedding width
@@ -66,9 +68,9 @@ public final class PixelDecoder extends SeedBlock {
         this.channels = channels.clone();
         this.proj = declareChild("proj", new Linear(inputDim, (long) channels[0] * START * START, true));
         for (int i = 0; i < 3; i++) {
-            ups.add(declareChild("ups." + i, new Conv2dLayer(channels[i], channels[i + 1], 3)));
+            ups.add(declareChild("ups." + i, heNormalConv3x3(channels[i], channels[i + 1])));
         }
-        this.out = declareChild("out", new Conv2dLayer(channels[3], 3, 3));
+        this.out = declareChild("out", heNormalConv3x3(channels[3], 3));
     }
 
     /** @return F */
@@ -84,7 +86,7 @@ public final class PixelDecoder extends SeedBlock {
         long b = embeddings.getShape().get(0);
         NDArray x = ActivationFunction.RELU.apply(proj.forward(embeddings.reshape(b, inputDim)))
                 .reshape(b, channels[0], START, START); // [B, C0, 8, 8]
-        for (Conv2dLayer conv : ups) {
+        for (Conv2d conv : ups) {
             x = ActivationFunction.RELU.apply(conv.forward(upsample(x)));
         }
         return ai.djl.nn.Activation.sigmoid(out.forward(x)); // [B, 3, 64, 64]
@@ -227,5 +229,15 @@ public final class PixelDecoder extends SeedBlock {
             StateDictLoader.load(decoder, weights, manager);
         }
         return decoder;
+    }
+
+    /**
+     * A 3 x 3 "same" convolution whose weights start He-normal ({@code std = sqrt(2 / (in k k))}), as suits the
+     * ReLU that follows it.
+     */
+    private static Conv2d heNormalConv3x3(int in, int out) {
+        int kernel = 3;
+        float std = (float) Math.sqrt(2.0 / (in * kernel * kernel));
+        return new Conv2d(in, out, kernel, 1, kernel / 2, new NormalInitializer(std));
     }
 }

@@ -2,8 +2,7 @@ package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Conv2d;
+import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.ParameterInit;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -14,18 +13,14 @@ import dev.seedj.core.nn.SeedBlock;
  * <p>Forward passes only read parameters and are safe to run concurrently once loaded.
  */
 public final class PatchEmbed extends SeedBlock {
-    private final int patchSize;
-    private final Parameter weight;
-    private final Parameter bias;
+    private final Conv2d proj;
 
     /**
      * @param patchSize side of a square patch, in pixels
      * @param width embedding width
      */
     public PatchEmbed(int patchSize, long width) {
-        this.patchSize = patchSize;
-        this.weight = declareParameter("proj.weight", new Shape(width, 3, patchSize, patchSize), ParameterInit.WEIGHT);
-        this.bias = declareParameter("proj.bias", new Shape(width), ParameterInit.ZEROS);
+        this.proj = declareChild("proj", new Conv2d(3, width, patchSize, patchSize, 0, ParameterInit.WEIGHT));
     }
 
     /**
@@ -33,9 +28,7 @@ public final class PatchEmbed extends SeedBlock {
      * @return [B, (S / patch)^2, width], patches in row-major order
      */
     public NDArray forward(NDArray pixels) {
-        Shape stride = new Shape(patchSize, patchSize);
-        NDArray maps = Conv2d.conv2d(pixels, weight.getArray(), bias.getArray(), stride)
-                .singletonOrThrow(); // [B, width, S / p, S / p]
+        NDArray maps = proj.forward(pixels); // [B, width, S / p, S / p]
         Shape s = maps.getShape();
         return maps.reshape(s.get(0), s.get(1), s.get(2) * s.get(3)).transpose(0, 2, 1); // [B, N, width]
     }
