@@ -13,7 +13,7 @@ import dev.seedj.core.nn.ParameterInit;
  * {@code lora_B.weight [out, r]} as children named like PEFT's adapter-file keys. Dropout is an identity at
  * inference and is not applied.
  *
- * <p>{@link #merge()} folds the update into a merged weight ({@code W + scaling * B A}) that the forward pass then
+ * <p>{@link #merge(NDManager)} folds the update into a merged weight ({@code W + scaling * B A}) that the forward pass then
  * uses instead of computing the update; it is a new array the layer owns, so a base weight shared with other
  * models is never written, and {@link #unmerge()} frees it. The parameters keep the base weight and the factors
  * ({@link #mergedWeight} gives the merged value, e.g. to build a plain model).
