@@ -3,6 +3,7 @@ package dev.seedj.llm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
+import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.lora.LoraInjector;
 import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
@@ -100,9 +101,7 @@ public final class LoraAdapter implements AutoCloseable {
             Map<String, NDArray> copies = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
                 checkKey(e.getKey(), null);
-                NDArray copy = e.getValue().duplicate();
-                copy.attach(manager);
-                copies.put(e.getKey(), copy);
+                copies.put(e.getKey(), ArrayScopes.adopt(e.getValue().duplicate(), manager));
             }
             return new LoraAdapter(config, manager, copies);
         } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.image.ImagePreprocessor;
+import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.train.Gradients;
 import dev.seedj.core.weights.StateDict;
 import dev.seedj.tokenizer.model.StageRecorder;
@@ -220,10 +221,8 @@ public final class SeedTokenizer implements AutoCloseable {
         return inference(work -> {
             VisualTokenizerModel.Encoded encoded = model.encode(copyPixels(pixels, work), StageRecorder.NONE);
             NDManager result = manager.newSubManager();
-            encoded.codes().attach(result);
-            encoded.causalEmbeddings().attach(result);
-            encoded.quantized().attach(result);
-            return new Encoding(result, encoded.codes(), encoded.causalEmbeddings(), encoded.quantized());
+            return new Encoding(result, ArrayScopes.adopt(encoded.codes(), result),
+                    ArrayScopes.adopt(encoded.causalEmbeddings(), result), ArrayScopes.adopt(encoded.quantized(), result));
         });
     }
 
@@ -281,9 +280,8 @@ public final class SeedTokenizer implements AutoCloseable {
         };
         checkRange(values);
         return inference(work -> {
-            NDArray embeds = model.detokenize(work.create(values, shape), StageRecorder.NONE); // [B, N, D]
-            embeds.attach(manager);
-            return embeds;
+            // [B, N, D], owned by the caller's manager
+            return ArrayScopes.adopt(model.detokenize(work.create(values, shape), StageRecorder.NONE), manager);
         });
     }
 
@@ -300,11 +298,8 @@ public final class SeedTokenizer implements AutoCloseable {
     public Map<String, NDArray> forwardWithIntermediates(NDArray pixels, NDManager manager) {
         Objects.requireNonNull(manager, "manager");
         Map<String, NDArray> stages = new LinkedHashMap<>();
-        inference(work -> model.referenceForward(copyPixels(pixels, work), (stage, value) -> {
-            NDArray copy = value.duplicate();
-            copy.attach(manager);
-            stages.put(stage, copy);
-        }));
+        inference(work -> model.referenceForward(copyPixels(pixels, work),
+                (stage, value) -> stages.put(stage, ArrayScopes.adopt(value.duplicate(), manager))));
         return stages;
     }
 
@@ -359,8 +354,7 @@ public final class SeedTokenizer implements AutoCloseable {
         }
         NDArray x;
         if (pixels.getManager().getEngine() == work.getEngine() && pixels.getDevice().equals(work.getDevice())) {
-            x = pixels.duplicate(); // a native copy: no Java round trip, no direct buffer left for the GC
-            x.attach(work);
+            x = ArrayScopes.adopt(pixels.duplicate(), work); // a native copy: no Java round trip, no direct buffer left
         } else {
             x = work.create(pixels.toFloatArray(), shape);
         }
