@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * The prompts {@link SeedOpt} builds, read from {@value #FILE_NAME} next to the model, with SEED's defaults
+ * The prompts the multimodal facade ({@code dev.seedj.multimodal.SeedOpt}) builds, read from {@value #FILE_NAME} next to the model, with SEED's defaults
  * for any field the file leaves out:
  *
  * <pre>{@code

@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Small random OPT models and adapters built in the tests. */
-final class TinyModels {
+/** Small random OPT models and adapters built in the tests (shared with seed-multimodal's tests). */
+public final class TinyModels {
     private TinyModels() {}
 
     /** OPT-350m's shape, tiny: post-LayerNorm, project_in/out (16 != 32), separate lm_head, no final LayerNorm. */
@@ -20,11 +20,11 @@ final class TinyModels {
     }
 
     /** OPT-125m's shape, tiny: pre-LayerNorm, tied embeddings. */
-    static OptConfig opt125mShaped(int vocab) {
+    public static OptConfig opt125mShaped(int vocab) {
         return new OptConfig(vocab, 32, 2, 4, 64, 40, 32, true, ActivationFunction.RELU, true, true, false, 1, 2, 2);
     }
 
-    static OptModel random(OptConfig config, long seed) {
+    public static OptModel random(OptConfig config, long seed) {
         return OptModel.random(config, seed, Engine.getInstance().defaultDevice());
     }
 
@@ -32,7 +32,7 @@ final class TinyModels {
      * An adapter with non-zero factors (PEFT would start lora_B at zero) on the given targets, and a perturbed
      * copy of the embeddings when {@code saveEmbeddings}.
      */
-    static LoraAdapter adapter(OptModel model, List<String> targets, boolean saveEmbeddings, long seed) {
+    public static LoraAdapter adapter(OptModel model, List<String> targets, boolean saveEmbeddings, long seed) {
         LoraConfig config = LoraConfig.of(4, 8, targets, saveEmbeddings ? List.of("embed_tokens") : List.of());
         OptConfig c = model.config();
         try (NDManager m = NDManager.newBaseManager()) {

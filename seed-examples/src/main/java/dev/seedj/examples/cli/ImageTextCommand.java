@@ -1,6 +1,6 @@
 package dev.seedj.examples.cli;
 
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

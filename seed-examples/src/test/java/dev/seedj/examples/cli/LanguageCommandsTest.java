@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.seedj.core.image.ImagePreprocessor;
 import dev.seedj.core.weights.StateDict;
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;

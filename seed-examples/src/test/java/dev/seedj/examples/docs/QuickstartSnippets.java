@@ -5,7 +5,7 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
 import ai.djl.repository.zoo.ZooModel;
 import dev.seedj.core.image.ImagePreprocessor;
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import dev.seedj.tokenizer.djl.SeedTokenizerModels;
 import java.awt.image.BufferedImage;

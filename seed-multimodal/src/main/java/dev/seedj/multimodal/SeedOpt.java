@@ -1,5 +1,9 @@
-package dev.seedj.llm;
+package dev.seedj.multimodal;
 
+import dev.seedj.llm.LoraAdapter;
+import dev.seedj.llm.OptModel;
+import dev.seedj.llm.PromptTemplates;
+import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.Generator;
 import dev.seedj.llm.text.TextTokenizer;

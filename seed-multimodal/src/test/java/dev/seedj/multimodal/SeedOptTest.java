@@ -1,4 +1,4 @@
-package dev.seedj.llm;
+package dev.seedj.multimodal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +10,11 @@ import ai.djl.engine.Engine;
 import com.google.gson.JsonObject;
 import dev.seedj.core.testing.Oracle;
 import dev.seedj.core.weights.StateDict;
+import dev.seedj.llm.LoraAdapter;
+import dev.seedj.llm.OptModel;
+import dev.seedj.llm.PromptTemplates;
+import dev.seedj.llm.TinyModels;
+import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.Generator;
 import dev.seedj.llm.text.ByteLevelAlphabet;
@@ -160,20 +165,8 @@ class SeedOptTest {
     }
 
     @Test
-    void templatesComeFromTheJsonNextToTheModel(@TempDir Path dir) throws Exception {
+    void theDefaultTemplatesAreUsedWithoutAJson() {
         assertEquals(PromptTemplates.defaults(), seed.templates());
-        Files.writeString(dir.resolve(PromptTemplates.FILE_NAME), "{\"caption\": \"{image}A photo of\", \"max_new_tokens\": 5}");
-        PromptTemplates t = PromptTemplates.load(dir);
-        assertEquals("<img><img_00001><img_00002></img>A photo of", t.captionPrompt(new int[] {1, 2}));
-        assertEquals(5, t.maxNewTokens());
-        assertEquals(PromptTemplates.defaults().answer(), t.answer());
-        assertEquals("a dog<img>", t.imageGenerationPrompt("a dog"));
-        Files.writeString(dir.resolve(PromptTemplates.FILE_NAME), "{\"caption\": \"no image here\"}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir));
-        assertTrue(e.getMessage().contains("{image}"));
-        Files.writeString(dir.resolve(PromptTemplates.FILE_NAME), "{\"captoin\": \"{image}\"}");
-        e = assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir));
-        assertTrue(e.getMessage().contains("captoin"));
     }
 
     @Test
