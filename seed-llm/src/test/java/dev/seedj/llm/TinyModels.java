@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.seedj.core.nn.ActivationFunction;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,12 +15,14 @@ public final class TinyModels {
 
     /** OPT-350m's shape, tiny: post-LayerNorm, project_in/out (16 != 32), separate lm_head, no final LayerNorm. */
     static OptConfig opt350mShaped(int vocab) {
-        return new OptConfig(vocab, 32, 2, 4, 64, 40, 16, false, ActivationFunction.RELU, false, true, false, 1, 2, 2);
+        return OptConfig.builder().vocabSize(vocab).hiddenSize(32).wordEmbedProjDim(16).numLayers(2).numHeads(4).ffnDim(64)
+                .maxPositions(40).layerNormBefore(false).tieWordEmbeddings(false).build();
     }
 
     /** OPT-125m's shape, tiny: pre-LayerNorm, tied embeddings. */
     public static OptConfig opt125mShaped(int vocab) {
-        return new OptConfig(vocab, 32, 2, 4, 64, 40, 32, true, ActivationFunction.RELU, true, true, false, 1, 2, 2);
+        return OptConfig.builder().vocabSize(vocab).hiddenSize(32).numLayers(2).numHeads(4).ffnDim(64).maxPositions(40)
+                .build();
     }
 
     public static OptModel random(OptConfig config, long seed) {
