@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SeedOpt implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SeedOpt.class);
+    /** Rows an OPT embedding table may have beyond its text vocabulary without image tokens (padding to 8). */
+    private static final int VOCABULARY_PADDING = 8;
 
     private final OptModel base;
     private final OptModel model;
@@ -66,7 +68,8 @@ public final class SeedOpt implements AutoCloseable {
      * @param adapterDirOrNull a PEFT LoRA adapter directory, or null for the model as it is
      * @param imageTokenizer the SEED tokenizer whose codes the model reads and writes (not closed by this object)
      * @return the model
-     * @throws IllegalArgumentException if the vocabulary, the adapter and the model do not fit together
+     * @throws IllegalArgumentException if the vocabulary, the adapter and the model do not fit together, or the
+     *     language model was trained for another codebook size than the image tokenizer's (naming both)
      */
     public static SeedOpt load(Path llmDir, Path adapterDirOrNull, SeedTokenizer imageTokenizer) {
         Objects.requireNonNull(imageTokenizer, "imageTokenizer");
@@ -75,12 +78,16 @@ public final class SeedOpt implements AutoCloseable {
         OptModel base = null;
         try {
             base = OptModel.load(llmDir);
+            int codebook = imageTokenizer.config().codebook().size();
             if (adapterDirOrNull == null) {
+                checkCodebook(llmDir, base.config().vocabSize(), text, codebook);
                 fitVocabulary(base, text.size(), -1);
                 return new SeedOpt(base, base, text, imageTokenizer, templates);
             }
             try (LoraAdapter adapter = LoraAdapter.load(adapterDirOrNull)) {
-                fitVocabulary(base, text.size(), savedVocabularyRows(adapter));
+                long saved = savedVocabularyRows(adapter);
+                checkCodebook(llmDir, saved >= 0 ? saved : base.config().vocabSize(), text, codebook);
+                fitVocabulary(base, text.size(), saved);
                 OptModel adapted = base.withAdapter(adapter);
                 return new SeedOpt(base, adapted, text, imageTokenizer, templates);
             }
@@ -90,6 +97,22 @@ public final class SeedOpt implements AutoCloseable {
             }
             text.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a language model trained for another codebook size than the image tokenizer's. An embedding table
+     * with more than {@value #VOCABULARY_PADDING} rows beyond the text vocabulary (OPT pads its table to a
+     * multiple of 8) holds image tokens: text + codes + {@code <img>} + {@code </img>}.
+     */
+    private static void checkCodebook(Path llmDir, long rows, TextTokenizer text, int codebook) {
+        long textTokens = text.imageVocabulary().tokenId(0);
+        long trainedCodes = rows - textTokens - 2;
+        if (rows - textTokens > VOCABULARY_PADDING && trainedCodes != codebook) {
+            throw new IllegalArgumentException("the language model in " + llmDir + " reads and writes " + trainedCodes
+                    + " image codes (" + rows + " embedding rows = " + textTokens + " text tokens + " + trainedCodes
+                    + " codes + <img>, </img>) but the image tokenizer's codebook has " + codebook
+                    + " codes: use a tokenizer and a language model of the same codebook size");
         }
     }
 

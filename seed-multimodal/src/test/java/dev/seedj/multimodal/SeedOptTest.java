@@ -165,6 +165,20 @@ class SeedOptTest {
     }
 
     @Test
+    void aTokenizerOfAnotherCodebookSizeIsRefusedNamingBothSizes() {
+        TokenizerConfig small = TokenizerConfig.parse(V2_TINY.replace("\"size\": 8192", "\"size\": 256"));
+        try (SeedTokenizer other = SeedTokenizer.withRandomWeights(small, Engine.getInstance().defaultDevice())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SeedOpt.load(llmDir, Oracle.path("opt-tiny", "lora_adapter"), other));
+            assertTrue(e.getMessage().contains("8192 image codes") && e.getMessage().contains("has 256 codes"),
+                    e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> SeedOpt.load(llmDir, null, other));
+            assertTrue(e.getMessage().contains("8192 image codes") && e.getMessage().contains("has 256 codes"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void theDefaultTemplatesAreUsedWithoutAJson() {
         assertEquals(PromptTemplates.defaults(), seed.templates());
     }

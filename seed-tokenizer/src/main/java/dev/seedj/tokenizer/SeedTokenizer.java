@@ -123,8 +123,8 @@ public final class SeedTokenizer implements AutoCloseable {
         }
         String what = Files.isDirectory(modelDirOrBundle) ? "holds neither " + TokenizerConfig.FILE_NAME + " nor "
                 + BUNDLE_TOKENIZER_DIR + "/" + TokenizerConfig.FILE_NAME : "does not exist";
-        throw new UncheckedIOException(new NoSuchFileException(modelDirOrBundle.toString(), null,
-                "no tokenizer model at " + modelDirOrBundle + ": the directory " + what));
+        throw new UncheckedIOException("no tokenizer model at " + modelDirOrBundle + ": the directory " + what,
+                new NoSuchFileException(modelDirOrBundle.toString()));
     }
 
     /**

@@ -201,7 +201,9 @@ class BadInputTest {
         TokenizerConfig config = TinyModels.config("v1-tiny"); // names weights.safetensors, absent from dir
         Files.writeString(dir.resolve(TokenizerConfig.FILE_NAME), config.toJson());
         CheckpointException e = assertThrows(CheckpointException.class, () -> SeedTokenizer.load(dir));
-        assertTrue(e.getMessage().contains(dir.resolve("weights.safetensors").toString()), e.getMessage());
+        String path = dir.resolve("weights.safetensors").toString();
+        assertTrue(e.getMessage().contains(path), e.getMessage());
+        assertEquals(e.getMessage().indexOf(path), e.getMessage().lastIndexOf(path), "the path once: " + e.getMessage());
     }
 
     @Test
@@ -216,5 +218,7 @@ class BadInputTest {
         CheckpointException e = assertThrows(CheckpointException.class, () -> SeedTokenizer.load(modelDir));
         assertTrue(e.getMessage().contains("intermediate_query.dense.weight")
                 && e.getMessage().contains("[96, 24]") && e.getMessage().contains("(48, 24)"), e.getMessage());
+        assertEquals(e.getMessage().indexOf("weights.pth"), e.getMessage().lastIndexOf("weights.pth"),
+                "the file is named once: " + e.getMessage());
     }
 }

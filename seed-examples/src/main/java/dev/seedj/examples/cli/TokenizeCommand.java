@@ -30,7 +30,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ModelOptions models;
+    TokenizerModelOption models;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_FOLDER", description = "image files and folders")
     List<Path> inputs;

@@ -39,6 +39,16 @@ class TokenizeCommandTest {
     }
 
     @Test
+    void theBundleRootIsAcceptedForItsTokenizer() {
+        Path bundle = new DefaultModels(Path.of(""), java.util.Map.of()).tokenizer().getParent();
+        String image = Oracle.path("images", "dog3.jpg").toString();
+        CliRun viaRoot = CliRun.of("tokenize", "--model", bundle.toString(), image);
+        assertEquals(0, viaRoot.status(), viaRoot.err());
+        CliRun viaDir = CliRun.of("tokenize", "--model", bundle.resolve("tokenizer").toString(), image);
+        assertEquals(viaDir.outLines(), viaRoot.outLines());
+    }
+
+    @Test
     void jsonLinesNameTheFileAndListTheCodes() {
         Path photo = Oracle.path("images", "dog3.jpg");
         CliRun run = CliRun.of("tokenize", "--json", "--model", OracleCases.demoModel().toString(), photo.toString());
