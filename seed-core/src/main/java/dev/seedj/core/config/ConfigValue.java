@@ -36,7 +36,7 @@ import java.util.function.Function;
  *
  * <p>A member that is absent or JSON {@code null} is <em>missing</em>: the required accessors ({@link #asInt()},
  * {@link #asString()}, ...) refuse it, the ones with a fallback return the fallback. {@link #asRecord} binds a
- * JSON object to a Java record, one snake_case key per record component ({@code patchSize} <-
+ * JSON object to a Java record, one snake_case key per record component ({@code patchSize} from
  * {@code patch_size}), every component required; the record's constructor validates.
  *
  * <pre>{@code

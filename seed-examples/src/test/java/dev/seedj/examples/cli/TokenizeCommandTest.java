@@ -82,6 +82,27 @@ class TokenizeCommandTest {
     }
 
     @Test
+    void aBadInputDoesNotStopTheOthers(@TempDir Path dir) throws Exception {
+        Path fake = Files.writeString(dir.resolve("notes.png"), "not a picture");
+        String good = Oracle.path("images", "dog3.jpg").toString();
+        String model = OracleCases.demoModel().toString();
+        CliRun run = CliRun.of("tokenize", "--model", model, fake.toString(), good, "no-such-picture.jpg", good);
+        assertEquals(SeedCli.EXIT_FAILURE, run.status(), "non-zero at the end");
+        assertEquals(2, run.outLines().size(), run.out());
+        assertTrue(run.outLines().stream().allMatch(l -> l.startsWith(good + "\t")), run.out());
+        assertEquals(2, run.errLines().size(), run.err());
+        assertTrue(run.errLines().get(0).contains("notes.png"), run.err());
+        assertEquals("seed tokenize: image no-such-picture.jpg does not exist", run.errLines().get(1));
+        CliRun json = CliRun.of("tokenize", "--json", "--model", model, good, "no-such-picture.jpg");
+        assertEquals(SeedCli.EXIT_FAILURE, json.status());
+        assertEquals(2, json.outLines().size(), json.out());
+        JsonObject error = JsonParser.parseString(json.outLines().get(1)).getAsJsonObject();
+        assertEquals("no-such-picture.jpg", error.get("file").getAsString());
+        assertEquals("image no-such-picture.jpg does not exist", error.get("error").getAsString());
+        assertTrue(JsonParser.parseString(json.outLines().get(0)).getAsJsonObject().has("codes"));
+    }
+
+    @Test
     void folderWithoutImagesIsRefused(@TempDir Path dir) {
         CliRun run = CliRun.of("tokenize", dir.toString());
         assertEquals(SeedCli.EXIT_FAILURE, run.status());
