@@ -76,7 +76,7 @@ public final class ConfigValue {
         try {
             return of(JsonParser.parseString(json));
         } catch (JsonParseException e) {
-            throw new ConfigException("$", "not valid JSON: " + jsonProblem(e));
+            throw new ConfigException("$", "not valid JSON: " + describe(e));
         }
     }
 
@@ -122,8 +122,14 @@ public final class ConfigValue {
         }
     }
 
-    /** Gson's parse message without its advice about lenient parsing, which a user cannot act on. */
-    private static String jsonProblem(JsonParseException e) {
+    /**
+     * Gson's parse message without its advice about lenient parsing and its troubleshooting link, which a user
+     * of a config or data file cannot act on.
+     *
+     * @param e a Gson parse failure
+     * @return what is wrong and where, e.g. {@code Expected ':' at line 1 column 6 path $.a}
+     */
+    public static String describe(JsonParseException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         String message = String.valueOf(cause.getMessage());
         int advice = message.indexOf("\nSee https://");

@@ -20,9 +20,11 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>Not thread-safe (one instance per command-line run).
  */
 @Command(name = "detokenize", mixinStandardHelpOptions = true,
-        description = {"Turns one image's codes into its generation embeddings [N, D] (v1: 77 x 768 Stable "
-                + "Diffusion conditioning; v2: 1 x 1024 unCLIP embedding).",
-            "Codes: integers separated by spaces or commas, e.g. the codes `seed tokenize` printed."})
+        description = {"Turns one image's codes into its generation embeddings [N, D], the size of the model's "
+                + "decoder: SEED-mini (the default) 1 x 128, SEED v1 77 x 768 Stable Diffusion conditioning, "
+                + "v2 1 x 1024 unCLIP embedding; the output line prints the loaded model's N x D.",
+            "Codes: integers in [0, the model's codebook size), separated by spaces or commas, e.g. the codes "
+                + "`seed tokenize` printed."})
 public final class DetokenizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
