@@ -10,7 +10,9 @@ import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,6 +158,33 @@ public final class SeedOpt implements AutoCloseable {
     }
 
     /**
+     * Captions several images in one batch: the images are tokenized together and their prompts go through
+     * the language model as one left-padded batch (greedy, like {@link #caption(BufferedImage)}, which gives the
+     * same captions one at a time).
+     *
+     * @param images any images
+     * @return one caption per image, in order
+     * @throws IllegalArgumentException if the list is empty or holds null
+     */
+    public List<String> caption(List<BufferedImage> images) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no image to caption");
+        }
+        int[][] codes = this.images.tokenize(images);
+        List<long[]> prompts = new ArrayList<>(codes.length);
+        for (int[] c : codes) {
+            prompts.add(promptIds(templates.captionPrompt(c)));
+        }
+        int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+        int[][] tokens = generator.generate(prompts, completionConfig(longest), null).tokens();
+        List<String> captions = new ArrayList<>(tokens.length);
+        for (int[] row : tokens) {
+            captions.add(decodeCompletion(row));
+        }
+        return captions;
+    }
+
+    /**
      * @param image any image
      * @param question a question about it
      * @return the model's answer
@@ -200,16 +229,25 @@ public final class SeedOpt implements AutoCloseable {
 
     private String complete(String promptText) {
         long[] ids = promptIds(promptText);
-        int room = model.config().maxPositions() - ids.length;
+        int[] tokens = generator.generate(new long[][] {ids}, null, completionConfig(ids.length), null).tokens()[0];
+        return decodeCompletion(tokens);
+    }
+
+    /** Greedy text after a prompt of {@code promptLength} tokens, within the position table. */
+    private GenerationConfig completionConfig(int promptLength) {
+        int room = model.config().maxPositions() - promptLength;
         if (room <= 0) {
-            throw new IllegalArgumentException("the prompt has " + ids.length + " tokens: no room left in the position"
-                    + " table of max_position_embeddings = " + model.config().maxPositions());
+            throw new IllegalArgumentException("the prompt has " + promptLength + " tokens: no room left in the"
+                    + " position table of max_position_embeddings = " + model.config().maxPositions());
         }
-        GenerationConfig config = GenerationConfig.builder()
+        return GenerationConfig.builder()
                 .maxNewTokens(Math.min(templates.maxNewTokens(), room))
                 .imageConstraint(vocabulary, images.config().numCodes())
                 .build();
-        int[] tokens = generator.generate(new long[][] {ids}, null, config, null).tokens()[0];
+    }
+
+    /** The generated tokens as text: the end-of-sequence token dropped, special tokens skipped. */
+    private String decodeCompletion(int[] tokens) {
         long[] out = Arrays.stream(tokens).filter(t -> t != model.config().eosTokenId()).asLongStream().toArray();
         return text.decode(out, true).trim();
     }

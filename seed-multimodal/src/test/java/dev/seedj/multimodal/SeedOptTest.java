@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -176,6 +177,18 @@ class SeedOptTest {
             assertTrue(e.getMessage().contains("8192 image codes") && e.getMessage().contains("has 256 codes"),
                     e.getMessage());
         }
+    }
+
+    @Test
+    void batchedCaptionsEqualOneAtATime() {
+        BufferedImage other = new BufferedImage(40, 70, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = other.createGraphics();
+        g.setColor(Color.BLUE);
+        g.fillRect(5, 5, 30, 50);
+        g.dispose();
+        List<String> batched = seed.caption(List.of(picture, other, picture));
+        assertEquals(List.of(seed.caption(picture), seed.caption(other), seed.caption(picture)), batched);
+        assertThrows(IllegalArgumentException.class, () -> seed.caption(List.of()));
     }
 
     @Test
