@@ -51,6 +51,25 @@ class LanguageCommandsTest {
     }
 
     @Test
+    void captionGoesOnAfterABadImageAndFailsAtTheEnd() {
+        String[] models = {"--model", OracleCases.demoModel().toString(), "--llm", OracleCases.demoLlm().toString()};
+        CliRun one = CliRun.of(concat(models, photo));
+        assertEquals(0, one.status(), one.err());
+        CliRun run = CliRun.of(concat(models, photo, "no-such-picture.jpg", photo));
+        assertEquals(SeedCli.EXIT_FAILURE, run.status());
+        assertEquals(List.of(photo + "\t" + one.outLines().get(0), photo + "\t" + one.outLines().get(0)),
+                run.outLines());
+        assertEquals(List.of("seed caption: image no-such-picture.jpg does not exist"), run.errLines());
+    }
+
+    private static String[] concat(String[] models, String... images) {
+        List<String> args = new java.util.ArrayList<>(List.of("caption"));
+        args.addAll(List.of(models));
+        args.addAll(List.of(images));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
     void llmWithoutTextTokenizerIsNamed(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("config.json"), "{}");
         CliRun run = CliRun.of("caption", "--llm", dir.toString(), photo);
