@@ -4,17 +4,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
 import dev.seedj.core.nn.lora.LoraTargets;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -65,33 +60,31 @@ public final class LoraConfig implements LoraTargets {
 
     private LoraConfig(JsonObject json) {
         this.json = json.deepCopy();
-        checkSupported(json);
-        this.r = requiredInt(json, "r");
+        ConfigValue o = ConfigValue.of(json);
+        checkSupported(o);
+        this.r = o.get("r").asInt();
         if (r <= 0) {
-            throw new IllegalArgumentException("adapter_config.json: r must be positive, got " + r);
+            throw o.get("r").error("must be positive, got " + r);
         }
-        this.loraAlpha = requiredNumber(json, "lora_alpha");
-        this.useRslora = bool(json, "use_rslora");
-        JsonElement targets = json.get("target_modules");
-        if (targets == null || targets.isJsonNull()) {
-            throw new IllegalArgumentException("adapter_config.json lacks the required field 'target_modules'");
-        }
-        this.targetList = targets.isJsonArray() ? strings(targets, "target_modules") : null;
-        this.targetRegex = targets.isJsonArray() ? null : targets.getAsString();
-        JsonElement excludes = json.get("exclude_modules");
-        boolean noExcludes = excludes == null || excludes.isJsonNull();
-        this.excludeList = noExcludes ? List.of()
-                : excludes.isJsonArray() ? strings(excludes, "exclude_modules") : null;
-        this.excludeRegex = noExcludes || excludes.isJsonArray() ? null : excludes.getAsString();
-        JsonElement save = json.get("modules_to_save");
-        this.modulesToSave = save == null || save.isJsonNull() ? List.of() : strings(save, "modules_to_save");
-        this.layersToTransform = layerIndexes(json.get("layers_to_transform"));
-        JsonElement pattern = json.get("layers_pattern");
-        this.layersPattern = pattern == null || pattern.isJsonNull() ? List.of()
-                : pattern.isJsonArray() ? strings(pattern, "layers_pattern") : List.of(pattern.getAsString());
-        this.rankPattern = Collections.unmodifiableMap(intMap(json, "rank_pattern"));
-        this.alphaPattern = Collections.unmodifiableMap(doubleMap(json, "alpha_pattern"));
-        this.ensureWeightTying = bool(json, "ensure_weight_tying");
+        this.loraAlpha = o.get("lora_alpha").asDouble();
+        this.useRslora = o.get("use_rslora").asBoolean(false);
+        ConfigValue targets = o.get("target_modules");
+        this.targetList = targets.isArray() ? targets.asList(ConfigValue::asString) : null;
+        this.targetRegex = targets.isArray() ? null : targets.asString();
+        ConfigValue excludes = o.get("exclude_modules");
+        this.excludeList = !excludes.isPresent() ? List.of()
+                : excludes.isArray() ? excludes.asList(ConfigValue::asString) : null;
+        this.excludeRegex = excludes.isPresent() && !excludes.isArray() ? excludes.asString() : null;
+        ConfigValue save = o.get("modules_to_save");
+        this.modulesToSave = save.isPresent() ? save.asList(ConfigValue::asString) : List.of();
+        this.layersToTransform = layerIndexes(o.get("layers_to_transform"));
+        ConfigValue pattern = o.get("layers_pattern");
+        this.layersPattern = !pattern.isPresent() ? List.of()
+                : pattern.isArray() ? pattern.asList(ConfigValue::asString) : List.of(pattern.asString());
+        this.rankPattern = o.get("rank_pattern").isObject() ? o.get("rank_pattern").asMap(ConfigValue::asInt) : Map.of();
+        this.alphaPattern = o.get("alpha_pattern").isObject()
+                ? o.get("alpha_pattern").asMap(ConfigValue::asDouble) : Map.of();
+        this.ensureWeightTying = o.get("ensure_weight_tying").asBoolean(false);
     }
 
     /**
@@ -99,17 +92,11 @@ public final class LoraConfig implements LoraTargets {
      *
      * @param file the file
      * @return the config
-     * @throws IllegalArgumentException naming a missing field or an unsupported feature
-     * @throws UncheckedIOException if the file cannot be read
+     * @throws ConfigException naming the file and a missing or mistyped field or an unsupported feature
+     * @throws java.io.UncheckedIOException if the file cannot be read
      */
     public static LoraConfig load(Path file) {
-        try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read adapter config " + file, e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        return ConfigValue.readFile(file, LoraConfig::fromJson);
     }
 
     /**
@@ -117,18 +104,17 @@ public final class LoraConfig implements LoraTargets {
      *
      * @param text the JSON text
      * @return the config
-     * @throws IllegalArgumentException naming a missing field or an unsupported feature
+     * @throws ConfigException naming a missing or mistyped field or an unsupported feature
      */
     public static LoraConfig parse(String text) {
-        try {
-            JsonElement root = JsonParser.parseString(text);
-            if (!root.isJsonObject()) {
-                throw new IllegalArgumentException("adapter_config.json is not a JSON object");
-            }
-            return new LoraConfig(root.getAsJsonObject());
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException("adapter_config.json is not valid JSON: " + e.getMessage(), e);
+        return fromJson(ConfigValue.parse(text));
+    }
+
+    private static LoraConfig fromJson(ConfigValue root) {
+        if (!root.isObject()) {
+            throw root.error("expected an object, got " + root.json());
         }
+        return new LoraConfig(root.json().getAsJsonObject());
     }
 
     /**
@@ -298,54 +284,51 @@ public final class LoraConfig implements LoraTargets {
         return null;
     }
 
-    private static void checkSupported(JsonObject o) {
-        JsonElement type = o.get("peft_type");
-        if (type == null || type.isJsonNull()) {
-            throw new IllegalArgumentException("adapter_config.json lacks 'peft_type'");
+    private static void checkSupported(ConfigValue o) {
+        ConfigValue type = o.get("peft_type");
+        if (!"LORA".equals(type.asString())) {
+            throw type.error("'" + type.asString() + "' is not supported (only LORA)");
         }
-        if (!"LORA".equals(type.getAsString())) {
-            throw new IllegalArgumentException("peft_type '" + type.getAsString() + "' is not supported (only LORA)");
+        ConfigValue task = o.get("task_type");
+        if (!"CAUSAL_LM".equals(task.asString("CAUSAL_LM"))) {
+            throw task.error("'" + task.asString() + "' is not supported (only CAUSAL_LM)");
         }
-        JsonElement task = o.get("task_type");
-        if (task != null && !task.isJsonNull() && !"CAUSAL_LM".equals(task.getAsString())) {
-            throw new IllegalArgumentException("task_type '" + task.getAsString()
-                    + "' is not supported (only CAUSAL_LM)");
-        }
-        JsonElement bias = o.get("bias");
-        if (bias != null && !bias.isJsonNull() && !"none".equals(bias.getAsString())) {
-            throw new IllegalArgumentException("bias='" + bias.getAsString() + "' is not supported (only 'none')");
+        ConfigValue bias = o.get("bias");
+        if (!"none".equals(bias.asString("none"))) {
+            throw bias.error("'" + bias.asString() + "' is not supported (only 'none')");
         }
         for (String flag : List.of("use_dora", "fan_in_fan_out", "lora_bias", "use_qalora")) {
-            if (bool(o, flag)) {
-                throw new IllegalArgumentException(flag + "=true is not supported");
+            if (o.get(flag).asBoolean(false)) {
+                throw o.get(flag).error("true is not supported");
             }
         }
-        JsonElement init = o.get("init_lora_weights");
-        if (init != null && init.isJsonPrimitive() && init.getAsJsonPrimitive().isString()) {
-            String name = init.getAsString().toLowerCase(Locale.ROOT);
+        ConfigValue init = o.get("init_lora_weights");
+        if (init.isString()) {
+            String name = init.asString().toLowerCase(Locale.ROOT);
             if (BASE_REWRITING_INITS.stream().anyMatch(name::startsWith)) {
-                throw new IllegalArgumentException("init_lora_weights='" + init.getAsString()
-                        + "' is not supported: that initialisation rewrites the base weights");
+                throw init.error("'" + init.asString() + "' is not supported: that initialisation rewrites the base"
+                        + " weights");
             }
         }
         for (String field : List.of("target_parameters", "trainable_token_indices", "layer_replication",
                 "megatron_config", "alora_invocation_tokens", "use_bdlora", "arrow_config")) {
             if (isSet(o.get(field))) {
-                throw new IllegalArgumentException(field + " is not supported");
+                throw o.get(field).error("is not supported");
             }
         }
         if (isSet(o.get("loftq_config"))) {
-            throw new IllegalArgumentException("loftq_config is not supported: LoftQ rewrites the base weights");
+            throw o.get("loftq_config").error("is not supported: LoftQ rewrites the base weights");
         }
-        for (Map.Entry<String, JsonElement> e : o.entrySet()) {
-            if (e.getKey().endsWith("_config") && !HARMLESS_SUB_CONFIGS.contains(e.getKey()) && isSet(e.getValue())) {
-                throw new IllegalArgumentException(e.getKey() + " (a LoRA variant) is not supported");
+        for (String key : o.keys()) {
+            if (key.endsWith("_config") && !HARMLESS_SUB_CONFIGS.contains(key) && isSet(o.get(key))) {
+                throw o.get(key).error("a LoRA variant, is not supported");
             }
         }
     }
 
-    private static boolean isSet(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
+    private static boolean isSet(ConfigValue v) {
+        JsonElement e = v.json();
+        if (e == null) {
             return false;
         }
         if (e.isJsonArray()) {
@@ -360,73 +343,15 @@ public final class LoraConfig implements LoraTargets {
         return true;
     }
 
-    private static int requiredInt(JsonObject o, String field) {
-        JsonElement e = o.get(field);
-        if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException("adapter_config.json lacks the required field '" + field + "'");
-        }
-        return e.getAsInt();
-    }
-
-    private static double requiredNumber(JsonObject o, String field) {
-        JsonElement e = o.get(field);
-        if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException("adapter_config.json lacks the required field '" + field + "'");
-        }
-        return e.getAsDouble();
-    }
-
-    private static boolean bool(JsonObject o, String field) {
-        JsonElement e = o.get(field);
-        return e != null && !e.isJsonNull() && e.getAsBoolean();
-    }
-
-    private static List<String> strings(JsonElement e, String field) {
-        if (!e.isJsonArray()) {
-            throw new IllegalArgumentException("adapter_config.json field '" + field + "' is not a list: " + e);
-        }
-        List<String> out = new ArrayList<>();
-        for (JsonElement s : e.getAsJsonArray()) {
-            out.add(s.getAsString());
-        }
-        return List.copyOf(out);
-    }
-
-    private static Set<Integer> layerIndexes(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
+    private static Set<Integer> layerIndexes(ConfigValue v) {
+        if (!v.isPresent()) {
             return null;
         }
-        Set<Integer> out = new LinkedHashSet<>();
-        if (e.isJsonArray()) {
-            for (JsonElement i : e.getAsJsonArray()) {
-                out.add(i.getAsInt());
-            }
-            return out.isEmpty() ? null : Collections.unmodifiableSet(out);
+        if (v.isArray()) {
+            List<Integer> layers = v.asList(ConfigValue::asInt);
+            return layers.isEmpty() ? null : Collections.unmodifiableSet(new LinkedHashSet<>(layers));
         }
-        out.add(e.getAsInt());
-        return Collections.unmodifiableSet(out);
-    }
-
-    private static Map<String, Integer> intMap(JsonObject o, String field) {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        JsonElement e = o.get(field);
-        if (e != null && e.isJsonObject()) {
-            for (Map.Entry<String, JsonElement> en : e.getAsJsonObject().entrySet()) {
-                out.put(en.getKey(), en.getValue().getAsInt());
-            }
-        }
-        return out;
-    }
-
-    private static Map<String, Double> doubleMap(JsonObject o, String field) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        JsonElement e = o.get(field);
-        if (e != null && e.isJsonObject()) {
-            for (Map.Entry<String, JsonElement> en : e.getAsJsonObject().entrySet()) {
-                out.put(en.getKey(), en.getValue().getAsDouble());
-            }
-        }
-        return out;
+        return Set.of(v.asInt());
     }
 
     @Override

@@ -1,15 +1,10 @@
 package dev.seedj.llm;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
 import dev.seedj.core.nn.ActivationFunction;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -24,6 +19,8 @@ import java.util.Locale;
  * remaining fields keep Hugging Face's defaults when absent: {@code tie_word_embeddings} true,
  * {@code enable_bias} true, {@code _remove_final_layer_norm} false, {@code layer_norm_elementwise_affine} true,
  * {@code pad_token_id} 1, {@code bos_token_id} 2, {@code eos_token_id} 2.
+ *
+ * <p>Build one with {@link #builder()} ({@code OptConfig.builder().vocabSize(8354).hiddenSize(128).build()}).
  *
  * <p>Immutable and thread-safe.
  *
@@ -96,12 +93,30 @@ public record OptConfig(
         requirePositive("max_position_embeddings", maxPositions);
         requirePositive("word_embed_proj_dim", wordEmbedProjDim);
         if (hiddenSize % numHeads != 0) {
-            throw new IllegalArgumentException("hidden_size " + hiddenSize
-                    + " is not divisible by num_attention_heads " + numHeads);
+            throw new ConfigException("$.num_attention_heads", numHeads + " heads do not divide hidden_size "
+                    + hiddenSize);
         }
         if (activation == null) {
-            throw new IllegalArgumentException("activation_function is required");
+            throw new ConfigException("$.activation_function", "missing");
         }
+    }
+
+    /**
+     * A builder starting from OPT-125m's architecture with Hugging Face's defaults for the optional fields.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding this config's values */
+    public Builder toBuilder() {
+        return new Builder().vocabSize(vocabSize).hiddenSize(hiddenSize).numLayers(numLayers).numHeads(numHeads)
+                .ffnDim(ffnDim).maxPositions(maxPositions).wordEmbedProjDim(wordEmbedProjDim)
+                .layerNormBefore(layerNormBefore).activation(activation).tieWordEmbeddings(tieWordEmbeddings)
+                .enableBias(enableBias).removeFinalLayerNorm(removeFinalLayerNorm).padTokenId(padTokenId)
+                .bosTokenId(bosTokenId).eosTokenId(eosTokenId);
     }
 
     /**
@@ -109,21 +124,11 @@ public record OptConfig(
      *
      * @param file the file
      * @return the config
-     * @throws IllegalArgumentException naming a missing or malformed field, or a model that is not OPT
-     * @throws UncheckedIOException if the file cannot be read
+     * @throws ConfigException naming the file and a missing or malformed field, or a model that is not OPT
+     * @throws java.io.UncheckedIOException if the file cannot be read
      */
     public static OptConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read OPT config " + file, e);
-        }
-        try {
-            return parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        return ConfigValue.readFile(file, OptConfig::fromJson);
     }
 
     /**
@@ -131,42 +136,44 @@ public record OptConfig(
      *
      * @param json the JSON text
      * @return the config
-     * @throws IllegalArgumentException naming a missing or malformed field, or a model that is not OPT
+     * @throws ConfigException naming a missing or malformed field, or a model that is not OPT
      */
     public static OptConfig parse(String json) {
-        JsonObject o;
+        return fromJson(ConfigValue.parse(json));
+    }
+
+    private static OptConfig fromJson(ConfigValue o) {
+        String modelType = o.get("model_type").asString("opt");
+        if (!"opt".equals(modelType)) {
+            throw o.get("model_type").error("'" + modelType + "' is not supported, expected 'opt'");
+        }
+        if (!o.get("layer_norm_elementwise_affine").asBoolean(true)) {
+            throw o.get("layer_norm_elementwise_affine").error("false is not supported");
+        }
+        ConfigValue activation = o.get("activation_function");
+        ActivationFunction function;
         try {
-            JsonElement root = JsonParser.parseString(json);
-            if (!root.isJsonObject()) {
-                throw new IllegalArgumentException("config.json is not a JSON object");
-            }
-            o = root.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException("config.json is not valid JSON: " + e.getMessage(), e);
+            function = ActivationFunction.fromName(activation.asString());
+        } catch (IllegalArgumentException e) {
+            throw activation.error(e.getMessage());
         }
-        if (o.has("model_type") && !"opt".equals(o.get("model_type").getAsString())) {
-            throw new IllegalArgumentException("model_type is '" + o.get("model_type").getAsString()
-                    + "', expected 'opt'");
-        }
-        if (o.has("layer_norm_elementwise_affine") && !bool(o, "layer_norm_elementwise_affine", true)) {
-            throw new IllegalArgumentException("layer_norm_elementwise_affine=false is not supported");
-        }
-        return new OptConfig(
-                requiredInt(o, "vocab_size"),
-                requiredInt(o, "hidden_size"),
-                requiredInt(o, "num_hidden_layers"),
-                requiredInt(o, "num_attention_heads"),
-                requiredInt(o, "ffn_dim"),
-                requiredInt(o, "max_position_embeddings"),
-                requiredInt(o, "word_embed_proj_dim"),
-                requiredBool(o, "do_layer_norm_before"),
-                ActivationFunction.fromName(requiredString(o, "activation_function")),
-                bool(o, "tie_word_embeddings", true),
-                bool(o, "enable_bias", true),
-                bool(o, "_remove_final_layer_norm", false),
-                optionalInt(o, "pad_token_id", 1),
-                optionalInt(o, "bos_token_id", 2),
-                optionalInt(o, "eos_token_id", 2));
+        return builder()
+                .vocabSize(o.get("vocab_size").asInt())
+                .hiddenSize(o.get("hidden_size").asInt())
+                .numLayers(o.get("num_hidden_layers").asInt())
+                .numHeads(o.get("num_attention_heads").asInt())
+                .ffnDim(o.get("ffn_dim").asInt())
+                .maxPositions(o.get("max_position_embeddings").asInt())
+                .wordEmbedProjDim(o.get("word_embed_proj_dim").asInt())
+                .layerNormBefore(o.get("do_layer_norm_before").asBoolean())
+                .activation(function)
+                .tieWordEmbeddings(o.get("tie_word_embeddings").asBoolean(true))
+                .enableBias(o.get("enable_bias").asBoolean(true))
+                .removeFinalLayerNorm(o.get("_remove_final_layer_norm").asBoolean(false))
+                .padTokenId(o.get("pad_token_id").asInt(1))
+                .bosTokenId(o.get("bos_token_id").asInt(2))
+                .eosTokenId(o.get("eos_token_id").asInt(2))
+                .build();
     }
 
     /**
@@ -220,9 +227,7 @@ public record OptConfig(
      * @return this config with another vocabulary size
      */
     public OptConfig withVocabSize(int newVocabSize) {
-        return new OptConfig(newVocabSize, hiddenSize, numLayers, numHeads, ffnDim, maxPositions,
-                wordEmbedProjDim, layerNormBefore, activation, tieWordEmbeddings, enableBias,
-                removeFinalLayerNorm, padTokenId, bosTokenId, eosTokenId);
+        return toBuilder().vocabSize(newVocabSize).build();
     }
 
     /**
@@ -230,57 +235,185 @@ public record OptConfig(
      * @return this config with another tying
      */
     public OptConfig withTiedEmbeddings(boolean tied) {
-        return new OptConfig(vocabSize, hiddenSize, numLayers, numHeads, ffnDim, maxPositions,
-                wordEmbedProjDim, layerNormBefore, activation, tied, enableBias,
-                removeFinalLayerNorm, padTokenId, bosTokenId, eosTokenId);
+        return toBuilder().tieWordEmbeddings(tied).build();
     }
 
     private static void requirePositive(String field, int value) {
         if (value <= 0) {
-            throw new IllegalArgumentException(field + " must be positive, got " + value);
+            throw new ConfigException("$." + field, "must be positive, got " + value);
         }
     }
 
-    private static JsonElement required(JsonObject o, String field) {
-        JsonElement e = o.get(field);
-        if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException("config.json lacks the required field '" + field + "'");
+    /**
+     * Builds an {@link OptConfig} field by field. Starts from OPT-125m's architecture (vocabulary 50272, width
+     * 768, 12 layers of 12 heads, feed-forward 3072, 2048 positions, pre-LayerNorm, ReLU, tied embeddings,
+     * biases, pad 1, bos 2, eos 2). Not thread-safe; the built config is immutable.
+     */
+    public static final class Builder {
+        private int vocabSize = 50272;
+        private int hiddenSize = 768;
+        private int numLayers = 12;
+        private int numHeads = 12;
+        private int ffnDim = 3072;
+        private int maxPositions = 2048;
+        private int wordEmbedProjDim = 768;
+        private boolean layerNormBefore = true;
+        private ActivationFunction activation = ActivationFunction.RELU;
+        private boolean tieWordEmbeddings = true;
+        private boolean enableBias = true;
+        private boolean removeFinalLayerNorm;
+        private int padTokenId = 1;
+        private int bosTokenId = 2;
+        private int eosTokenId = 2;
+
+        private Builder() {}
+
+        /**
+         * @param v rows of {@code embed_tokens} ({@code vocab_size})
+         * @return this builder
+         */
+        public Builder vocabSize(int v) {
+            vocabSize = v;
+            return this;
         }
-        return e;
-    }
 
-    private static int requiredInt(JsonObject o, String field) {
-        JsonElement e = required(o, field);
-        try {
-            return e.getAsInt();
-        } catch (RuntimeException ex) {
-            throw new IllegalArgumentException("config.json field '" + field + "' is not an integer: " + e, ex);
+        /**
+         * Sets the decoder width and, as in every OPT but OPT-350m, the token-embedding width too.
+         *
+         * @param v width of the decoder layers ({@code hidden_size})
+         * @return this builder
+         */
+        public Builder hiddenSize(int v) {
+            hiddenSize = v;
+            wordEmbedProjDim = v;
+            return this;
         }
-    }
 
-    private static boolean requiredBool(JsonObject o, String field) {
-        JsonElement e = required(o, field);
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw new IllegalArgumentException("config.json field '" + field + "' is not a boolean: " + e);
+        /**
+         * @param v number of decoder layers ({@code num_hidden_layers})
+         * @return this builder
+         */
+        public Builder numLayers(int v) {
+            numLayers = v;
+            return this;
         }
-        return e.getAsBoolean();
-    }
 
-    private static String requiredString(JsonObject o, String field) {
-        JsonElement e = required(o, field);
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw new IllegalArgumentException("config.json field '" + field + "' is not a string: " + e);
+        /**
+         * @param v attention heads per layer ({@code num_attention_heads})
+         * @return this builder
+         */
+        public Builder numHeads(int v) {
+            numHeads = v;
+            return this;
         }
-        return e.getAsString();
-    }
 
-    private static boolean bool(JsonObject o, String field, boolean fallback) {
-        JsonElement e = o.get(field);
-        return e == null || e.isJsonNull() ? fallback : e.getAsBoolean();
-    }
+        /**
+         * @param v inner width of the feed-forward networks ({@code ffn_dim})
+         * @return this builder
+         */
+        public Builder ffnDim(int v) {
+            ffnDim = v;
+            return this;
+        }
 
-    private static int optionalInt(JsonObject o, String field, int fallback) {
-        JsonElement e = o.get(field);
-        return e == null || e.isJsonNull() ? fallback : e.getAsInt();
+        /**
+         * @param v learned positions ({@code max_position_embeddings})
+         * @return this builder
+         */
+        public Builder maxPositions(int v) {
+            maxPositions = v;
+            return this;
+        }
+
+        /**
+         * @param v width of the token embeddings ({@code word_embed_proj_dim}; set after {@link #hiddenSize})
+         * @return this builder
+         */
+        public Builder wordEmbedProjDim(int v) {
+            wordEmbedProjDim = v;
+            return this;
+        }
+
+        /**
+         * @param v pre-LayerNorm ({@code do_layer_norm_before})
+         * @return this builder
+         */
+        public Builder layerNormBefore(boolean v) {
+            layerNormBefore = v;
+            return this;
+        }
+
+        /**
+         * @param v the feed-forward non-linearity ({@code activation_function})
+         * @return this builder
+         */
+        public Builder activation(ActivationFunction v) {
+            activation = v;
+            return this;
+        }
+
+        /**
+         * @param v whether {@code lm_head} shares {@code embed_tokens} ({@code tie_word_embeddings})
+         * @return this builder
+         */
+        public Builder tieWordEmbeddings(boolean v) {
+            tieWordEmbeddings = v;
+            return this;
+        }
+
+        /**
+         * @param v whether the projections have biases ({@code enable_bias})
+         * @return this builder
+         */
+        public Builder enableBias(boolean v) {
+            enableBias = v;
+            return this;
+        }
+
+        /**
+         * @param v Hugging Face's {@code _remove_final_layer_norm}
+         * @return this builder
+         */
+        public Builder removeFinalLayerNorm(boolean v) {
+            removeFinalLayerNorm = v;
+            return this;
+        }
+
+        /**
+         * @param v padding token ({@code pad_token_id})
+         * @return this builder
+         */
+        public Builder padTokenId(int v) {
+            padTokenId = v;
+            return this;
+        }
+
+        /**
+         * @param v beginning-of-sequence token ({@code bos_token_id})
+         * @return this builder
+         */
+        public Builder bosTokenId(int v) {
+            bosTokenId = v;
+            return this;
+        }
+
+        /**
+         * @param v end-of-sequence token ({@code eos_token_id})
+         * @return this builder
+         */
+        public Builder eosTokenId(int v) {
+            eosTokenId = v;
+            return this;
+        }
+
+        /**
+         * @return the config
+         * @throws ConfigException naming the first bad field
+         */
+        public OptConfig build() {
+            return new OptConfig(vocabSize, hiddenSize, numLayers, numHeads, ffnDim, maxPositions, wordEmbedProjDim,
+                    layerNormBefore, activation, tieWordEmbeddings, enableBias, removeFinalLayerNorm, padTokenId,
+                    bosTokenId, eosTokenId);
+        }
     }
 }

@@ -381,6 +381,16 @@ public final class OptModel implements AutoCloseable {
         return loraSites;
     }
 
+    /**
+     * @return the checkpoint keys of the vocabulary-sized matrices, in the order an adapter that saves one is
+     *     asked: the token embedding ({@code model.decoder.embed_tokens.weight}) and the output head
+     *     ({@code lm_head.weight})
+     */
+    public List<String> vocabularyMatrixKeys() {
+        OptForCausalLm net = checkOpen();
+        return List.of(net.embedTokensKey(), net.lmHeadKey());
+    }
+
     /** @return the network (throws once closed) */
     OptForCausalLm network() {
         return checkOpen();

@@ -1,19 +1,14 @@
 package dev.seedj.llm;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * The prompts {@link SeedOpt} builds, read from {@value #FILE_NAME} next to the model, with SEED's defaults
- * for any field the file leaves out:
+ * The prompts the multimodal facade ({@code dev.seedj.multimodal.SeedOpt}) builds, read from {@value #FILE_NAME}
+ * next to the model, with SEED's defaults for any field the file leaves out:
  *
  * <pre>{@code
  * {
@@ -69,35 +64,28 @@ public record PromptTemplates(String caption, String answer, String imageGenerat
     /**
      * @param modelDir the directory of the model; its {@value #FILE_NAME} is optional
      * @return the templates of that file over the defaults, or the defaults
-     * @throws IllegalArgumentException for an unknown field or a template lacking its placeholder
+     * @throws ConfigException naming the file and an unknown field or a template lacking its placeholder
      */
     public static PromptTemplates load(Path modelDir) {
         Path file = modelDir.resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) {
             return defaults();
         }
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-            if (!root.isJsonObject()) {
-                throw new IllegalArgumentException("not a JSON object");
-            }
-            JsonObject o = root.getAsJsonObject();
-            for (String key : o.keySet()) {
-                if (!FIELDS.contains(key)) {
-                    throw new IllegalArgumentException("unknown field '" + key + "' (expected " + FIELDS + ")");
-                }
-            }
+        return ConfigValue.readFile(file, o -> {
+            o.rejectUnknownKeys(FIELDS);
             PromptTemplates d = defaults();
-            return new PromptTemplates(
-                    o.has("caption") ? o.get("caption").getAsString() : d.caption(),
-                    o.has("answer") ? o.get("answer").getAsString() : d.answer(),
-                    o.has("image_generation") ? o.get("image_generation").getAsString() : d.imageGeneration(),
-                    o.has("max_new_tokens") ? o.get("max_new_tokens").getAsInt() : d.maxNewTokens());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        } catch (IllegalArgumentException | JsonParseException | IllegalStateException | UnsupportedOperationException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+            try {
+                return new PromptTemplates(
+                        o.get("caption").asString(d.caption()),
+                        o.get("answer").asString(d.answer()),
+                        o.get("image_generation").asString(d.imageGeneration()),
+                        o.get("max_new_tokens").asInt(d.maxNewTokens()));
+            } catch (ConfigException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw o.error(e.getMessage());
+            }
+        });
     }
 
     /**

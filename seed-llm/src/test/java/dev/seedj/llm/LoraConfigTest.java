@@ -2,14 +2,19 @@ package dev.seedj.llm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.seedj.core.config.ConfigException;
 import dev.seedj.core.nn.lora.LoraInjector;
 import dev.seedj.core.testing.Oracle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** PEFT's target matching and scaling rules. */
 class LoraConfigTest {
@@ -63,6 +68,19 @@ class LoraConfigTest {
         assertFalse(excluded.isSaved("model.decoder.embed_positions"));
         Map<String, LoraInjector.Site> plan = OptAdapters.resolve(excluded, TinyModels.opt125mShaped(300));
         assertEquals(10, plan.size(), "q, k, v, out, fc1 in 2 layers");
+    }
+
+    @Test
+    void errorsNameTheFileAndTheJsonPath(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("adapter_config.json");
+        Files.writeString(file, "{\"peft_type\": \"LORA\", \"r\": 4, \"lora_alpha\": 8, \"target_modules\": [\"q_proj\", 3]}");
+        ConfigException e = assertThrows(ConfigException.class, () -> LoraConfig.load(file));
+        assertEquals(file + ": $.target_modules[1]: expected a string, got 3", e.getMessage());
+        assertEquals("$.r: missing", assertThrows(ConfigException.class, () -> LoraConfig.parse(
+                "{\"peft_type\": \"LORA\", \"lora_alpha\": 8, \"target_modules\": [\"q_proj\"]}")).getMessage());
+        assertEquals("$.use_dora: true is not supported", assertThrows(ConfigException.class, () -> LoraConfig.parse(
+                "{\"peft_type\": \"LORA\", \"r\": 4, \"lora_alpha\": 8, \"target_modules\": [\"q_proj\"],"
+                        + " \"use_dora\": true}")).getMessage());
     }
 
     @Test

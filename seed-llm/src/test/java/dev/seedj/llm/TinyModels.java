@@ -5,26 +5,27 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.seedj.core.nn.ActivationFunction;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Small random OPT models and adapters built in the tests. */
-final class TinyModels {
+/** Small random OPT models and adapters built in the tests (shared with seed-multimodal's tests). */
+public final class TinyModels {
     private TinyModels() {}
 
     /** OPT-350m's shape, tiny: post-LayerNorm, project_in/out (16 != 32), separate lm_head, no final LayerNorm. */
     static OptConfig opt350mShaped(int vocab) {
-        return new OptConfig(vocab, 32, 2, 4, 64, 40, 16, false, ActivationFunction.RELU, false, true, false, 1, 2, 2);
+        return OptConfig.builder().vocabSize(vocab).hiddenSize(32).wordEmbedProjDim(16).numLayers(2).numHeads(4).ffnDim(64)
+                .maxPositions(40).layerNormBefore(false).tieWordEmbeddings(false).build();
     }
 
     /** OPT-125m's shape, tiny: pre-LayerNorm, tied embeddings. */
-    static OptConfig opt125mShaped(int vocab) {
-        return new OptConfig(vocab, 32, 2, 4, 64, 40, 32, true, ActivationFunction.RELU, true, true, false, 1, 2, 2);
+    public static OptConfig opt125mShaped(int vocab) {
+        return OptConfig.builder().vocabSize(vocab).hiddenSize(32).numLayers(2).numHeads(4).ffnDim(64).maxPositions(40)
+                .build();
     }
 
-    static OptModel random(OptConfig config, long seed) {
+    public static OptModel random(OptConfig config, long seed) {
         return OptModel.random(config, seed, Engine.getInstance().defaultDevice());
     }
 
@@ -32,7 +33,7 @@ final class TinyModels {
      * An adapter with non-zero factors (PEFT would start lora_B at zero) on the given targets, and a perturbed
      * copy of the embeddings when {@code saveEmbeddings}.
      */
-    static LoraAdapter adapter(OptModel model, List<String> targets, boolean saveEmbeddings, long seed) {
+    public static LoraAdapter adapter(OptModel model, List<String> targets, boolean saveEmbeddings, long seed) {
         LoraConfig config = LoraConfig.of(4, 8, targets, saveEmbeddings ? List.of("embed_tokens") : List.of());
         OptConfig c = model.config();
         try (NDManager m = NDManager.newBaseManager()) {

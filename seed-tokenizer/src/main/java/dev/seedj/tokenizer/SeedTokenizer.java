@@ -13,6 +13,9 @@ import dev.seedj.core.weights.StateDict;
 import dev.seedj.tokenizer.model.StageRecorder;
 import dev.seedj.tokenizer.model.VisualTokenizerModel;
 import java.awt.image.BufferedImage;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -59,6 +62,9 @@ public final class SeedTokenizer implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
+    /** The tokenizer's sub-directory in a model bundle such as {@code models/seed-mini}. */
+    public static final String BUNDLE_TOKENIZER_DIR = "tokenizer";
+
     private SeedTokenizer(TokenizerConfig config, NDManager manager, VisualTokenizerModel model) {
         this.config = config;
         this.manager = manager;
@@ -71,9 +77,10 @@ public final class SeedTokenizer implements AutoCloseable {
     /**
      * Loads a tokenizer on the CPU.
      *
-     * @param modelDir a directory holding {@code seed-tokenizer.json} and the weight files it names
+     * @param modelDir a directory holding {@code seed-tokenizer.json} and the weight files it names, or a model
+     *     bundle root with a {@code tokenizer/} sub-directory ({@link #modelDirectory})
      * @return the tokenizer
-     * @throws ConfigException if the config has a missing or inconsistent field
+     * @throws dev.seedj.core.config.ConfigException if the config has a missing or inconsistent field
      * @throws dev.seedj.core.weights.CheckpointException if a weight file is unreadable, lacks weights
      *     (listed by name) or holds a weight of the wrong shape
      */
@@ -84,16 +91,41 @@ public final class SeedTokenizer implements AutoCloseable {
     /**
      * Loads a tokenizer.
      *
-     * @param modelDir a directory holding {@code seed-tokenizer.json} and the weight files it names
+     * @param modelDir a directory holding {@code seed-tokenizer.json} and the weight files it names, or a model
+     *     bundle root with a {@code tokenizer/} sub-directory ({@link #modelDirectory})
      * @param device where the weights live and the network runs
      * @return the tokenizer
-     * @throws ConfigException if the config has a missing or inconsistent field
+     * @throws dev.seedj.core.config.ConfigException if the config has a missing or inconsistent field
      * @throws dev.seedj.core.weights.CheckpointException if a weight file is unreadable, lacks weights
      *     (listed by name) or holds a weight of the wrong shape
      */
     public static SeedTokenizer load(Path modelDir, Device device) {
-        TokenizerConfig config = TokenizerConfig.read(modelDir.resolve(TokenizerConfig.FILE_NAME));
-        return build(config, device, (model, manager) -> TokenizerWeights.load(model, modelDir, config, manager));
+        Path dir = modelDirectory(modelDir);
+        TokenizerConfig config = TokenizerConfig.read(dir.resolve(TokenizerConfig.FILE_NAME));
+        return build(config, device, (model, manager) -> TokenizerWeights.load(model, dir, config, manager));
+    }
+
+    /**
+     * Where the tokenizer of a model directory is: the directory itself when it holds
+     * {@value TokenizerConfig#FILE_NAME}, or its {@code tokenizer/} sub-directory when it is a model bundle
+     * such as {@code models/seed-mini} (tokenizer, language model and adapter side by side).
+     *
+     * @param modelDirOrBundle a tokenizer directory or a bundle root
+     * @return the tokenizer directory
+     * @throws UncheckedIOException naming the directory if neither holds a tokenizer config
+     */
+    public static Path modelDirectory(Path modelDirOrBundle) {
+        if (Files.isRegularFile(modelDirOrBundle.resolve(TokenizerConfig.FILE_NAME))) {
+            return modelDirOrBundle;
+        }
+        Path bundled = modelDirOrBundle.resolve(BUNDLE_TOKENIZER_DIR);
+        if (Files.isRegularFile(bundled.resolve(TokenizerConfig.FILE_NAME))) {
+            return bundled;
+        }
+        String what = Files.isDirectory(modelDirOrBundle) ? "holds neither " + TokenizerConfig.FILE_NAME + " nor "
+                + BUNDLE_TOKENIZER_DIR + "/" + TokenizerConfig.FILE_NAME : "does not exist";
+        throw new UncheckedIOException("no tokenizer model at " + modelDirOrBundle + ": the directory " + what,
+                new NoSuchFileException(modelDirOrBundle.toString()));
     }
 
     /**

@@ -1,21 +1,17 @@
 package dev.seedj.tokenizer;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
+import dev.seedj.core.config.ConfigWriter;
 import dev.seedj.core.image.ResizeMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -188,23 +184,11 @@ public final class TokenizerConfig {
      *
      * @param file a {@code seed-tokenizer.json}
      * @return the config
-     * @throws ConfigException naming the file and the bad field
+     * @throws ConfigException naming the file and the bad field, or a missing file
      * @throws UncheckedIOException if the file cannot be read
      */
     public static TokenizerConfig read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UncheckedIOException("no tokenizer config at " + file, e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read tokenizer config " + file, e);
-        }
-        try {
-            return parse(text);
-        } catch (ConfigException e) {
-            throw e.in(file.toString());
-        }
+        return ConfigValue.readFile(file, TokenizerConfig::fromJson);
     }
 
     /**
@@ -235,59 +219,34 @@ public final class TokenizerConfig {
      * @throws ConfigException naming the bad field
      */
     public static TokenizerConfig parse(String json) {
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(json);
-        } catch (JsonParseException e) {
-            throw new ConfigException("(root)", "not valid JSON: " + e.getMessage());
-        }
-        if (!root.isJsonObject()) {
-            throw new ConfigException("(root)", "expected a JSON object");
-        }
-        JsonObject o = root.getAsJsonObject();
-        Version version = parseVersion(string(o, "version", "version"));
-        JsonObject v = object(o, "vision", "vision");
-        Vision vision = new Vision(
-                integer(v, "patch_size", "vision.patch_size"),
-                integer(v, "width", "vision.width"),
-                integer(v, "depth", "vision.depth"),
-                integer(v, "num_heads", "vision.num_heads"),
-                number(v, "mlp_ratio", "vision.mlp_ratio"),
-                (float) number(v, "layer_norm_eps", "vision.layer_norm_eps"),
-                (float) number(v, "ln_vision_eps", "vision.ln_vision_eps"));
-        JsonObject q = object(o, "qformer", "qformer");
-        QFormer qformer = new QFormer(
-                integer(q, "hidden_size", "qformer.hidden_size"),
-                integer(q, "num_layers", "qformer.num_layers"),
-                integer(q, "num_heads", "qformer.num_heads"),
-                integer(q, "intermediate_size", "qformer.intermediate_size"),
-                integer(q, "cross_attention_freq", "qformer.cross_attention_freq"),
-                integer(q, "num_query_tokens", "qformer.num_query_tokens"),
-                (float) number(q, "layer_norm_eps", "qformer.layer_norm_eps"));
-        JsonObject c = object(o, "codebook", "codebook");
-        Codebook codebook = new Codebook(integer(c, "size", "codebook.size"), integer(c, "dim", "codebook.dim"));
-        JsonObject d = object(o, "decoder", "decoder");
+        return fromJson(ConfigValue.parse(json));
+    }
+
+    private static TokenizerConfig fromJson(ConfigValue o) {
+        Version version = o.get("version").asEnum(Version.class);
+        ConfigValue d = o.get("decoder");
         boolean v1 = version == Version.V1;
         Decoder decoder = new Decoder(
-                integer(d, "num_blocks", "decoder.num_blocks"),
-                integer(d, "num_heads", "decoder.num_heads"),
-                number(d, "mlp_ratio", "decoder.mlp_ratio"),
-                (float) number(d, "layer_norm_eps", "decoder.layer_norm_eps"),
-                integer(d, "output_dim", "decoder.output_dim"),
-                v1 ? integer(d, "reverse_qformer_layers", "decoder.reverse_qformer_layers") : 0,
-                v1 ? integer(d, "reverse_query_tokens", "decoder.reverse_query_tokens") : 0,
-                v1 ? List.of() : imageDown(d));
+                d.get("num_blocks").asInt(),
+                d.get("num_heads").asInt(),
+                d.get("mlp_ratio").asDouble(),
+                (float) d.get("layer_norm_eps").asDouble(),
+                d.get("output_dim").asInt(),
+                v1 ? d.get("reverse_qformer_layers").asInt() : 0,
+                v1 ? d.get("reverse_query_tokens").asInt() : 0,
+                v1 ? List.of() : d.get("image_down").isPresent()
+                        ? d.get("image_down").asList(ConfigValue::asInt) : DEFAULT_IMAGE_DOWN);
         return new TokenizerConfig(
                 version,
-                integer(o, "image_size", "image_size"),
-                parseResize(string(o, "resize", "resize")),
-                floats(o, "image_mean", "image_mean"),
-                floats(o, "image_std", "image_std"),
-                vision,
-                qformer,
-                codebook,
+                o.get("image_size").asInt(),
+                o.get("resize").asEnum(ResizeMode.class),
+                o.get("image_mean").asFloats(),
+                o.get("image_std").asFloats(),
+                o.get("vision").asRecord(Vision.class),
+                o.get("qformer").asRecord(QFormer.class),
+                o.get("codebook").asRecord(Codebook.class),
                 decoder,
-                weightFiles(o));
+                o.get("weights").asList(w -> new WeightFile(w.get("file").asString(), w.get("prefix").asString(""))));
     }
 
     /** @return the config as JSON, in the layout {@link #parse} reads */
@@ -298,54 +257,27 @@ public final class TokenizerConfig {
         o.addProperty("resize", resize.name().toLowerCase(Locale.ROOT));
         o.add("image_mean", array(imageMean));
         o.add("image_std", array(imageStd));
-        JsonObject v = new JsonObject();
-        v.addProperty("patch_size", vision.patchSize());
-        v.addProperty("width", vision.width());
-        v.addProperty("depth", vision.depth());
-        v.addProperty("num_heads", vision.numHeads());
-        v.addProperty("mlp_ratio", vision.mlpRatio());
-        v.addProperty("layer_norm_eps", vision.layerNormEps());
-        v.addProperty("ln_vision_eps", vision.lnVisionEps());
-        o.add("vision", v);
-        JsonObject q = new JsonObject();
-        q.addProperty("hidden_size", qformer.hiddenSize());
-        q.addProperty("num_layers", qformer.numLayers());
-        q.addProperty("num_heads", qformer.numHeads());
-        q.addProperty("intermediate_size", qformer.intermediateSize());
-        q.addProperty("cross_attention_freq", qformer.crossAttentionFreq());
-        q.addProperty("num_query_tokens", qformer.numQueryTokens());
-        q.addProperty("layer_norm_eps", qformer.layerNormEps());
-        o.add("qformer", q);
-        JsonObject c = new JsonObject();
-        c.addProperty("size", codebook.size());
-        c.addProperty("dim", codebook.dim());
-        o.add("codebook", c);
-        JsonObject d = new JsonObject();
-        d.addProperty("num_blocks", decoder.numBlocks());
-        d.addProperty("num_heads", decoder.numHeads());
-        d.addProperty("mlp_ratio", decoder.mlpRatio());
-        d.addProperty("layer_norm_eps", decoder.layerNormEps());
+        o.add("vision", ConfigWriter.toJson(vision));
+        o.add("qformer", ConfigWriter.toJson(qformer));
+        o.add("codebook", ConfigWriter.toJson(codebook));
+        JsonObject d = ConfigWriter.toJson(decoder);
         if (version == Version.V1) {
-            d.addProperty("reverse_qformer_layers", decoder.reverseQformerLayers());
-            d.addProperty("reverse_query_tokens", decoder.reverseQueryTokens());
+            d.remove("image_down");
         } else {
-            JsonArray down = new JsonArray();
-            decoder.imageDown().forEach(down::add);
-            d.add("image_down", down);
+            d.remove("reverse_qformer_layers");
+            d.remove("reverse_query_tokens");
         }
-        d.addProperty("output_dim", decoder.outputDim());
         o.add("decoder", d);
         JsonArray w = new JsonArray();
         for (WeightFile f : weights) {
-            JsonObject entry = new JsonObject();
-            entry.addProperty("file", f.file());
-            if (!f.prefix().isEmpty()) {
-                entry.addProperty("prefix", f.prefix());
+            JsonObject entry = ConfigWriter.toJson(f);
+            if (f.prefix().isEmpty()) {
+                entry.remove("prefix");
             }
             w.add(entry);
         }
         o.add("weights", w);
-        return new GsonBuilder().setPrettyPrinting().create().toJson(o);
+        return ConfigWriter.pretty(o);
     }
 
     /** @return v1 or v2 */
@@ -417,7 +349,7 @@ public final class TokenizerConfig {
         positive(imageSize, "image_size");
         positive(vision.patchSize(), "vision.patch_size");
         if (imageSize < vision.patchSize()) {
-            throw new ConfigException("image_size",
+            throw new ConfigException("$.image_size",
                     imageSize + " is smaller than one patch (vision.patch_size " + vision.patchSize() + ")");
         }
         channelValues(imageMean, "image_mean", false);
@@ -447,177 +379,69 @@ public final class TokenizerConfig {
             positive(decoder.reverseQueryTokens(), "decoder.reverse_query_tokens");
         } else {
             if (decoder.imageDown().isEmpty()) {
-                throw new ConfigException("decoder.image_down", "a v2 decoder needs at least one image_down layer");
+                throw new ConfigException("$.decoder.image_down", "a v2 decoder needs at least one image_down layer");
             }
             for (int i = 0; i < decoder.imageDown().size(); i++) {
                 positive(decoder.imageDown().get(i), "decoder.image_down[" + i + "]");
             }
         }
         if (weights.isEmpty()) {
-            throw new ConfigException("weights", "lists no weight file");
+            throw new ConfigException("$.weights", "lists no weight file");
         }
         for (int i = 0; i < weights.size(); i++) {
             WeightFile f = weights.get(i);
             if (f == null || f.file() == null || f.file().isBlank()) {
-                throw new ConfigException("weights[" + i + "].file", "missing or empty");
+                throw new ConfigException("$.weights[" + i + "].file", "missing or empty");
             }
             if (f.prefix() == null) {
-                throw new ConfigException("weights[" + i + "].prefix", "must not be null (use an empty prefix)");
+                throw new ConfigException("$.weights[" + i + "].prefix", "must not be null (use an empty prefix)");
             }
         }
     }
 
     private static <T> T required(T value, String field) {
         if (value == null) {
-            throw new ConfigException(field, "missing");
+            throw new ConfigException("$." + field, "missing");
         }
         return value;
     }
 
     private static void positive(int value, String field) {
         if (value <= 0) {
-            throw new ConfigException(field, "must be a positive integer, got " + value);
+            throw new ConfigException("$." + field, "must be a positive integer, got " + value);
         }
     }
 
     private static void heads(int width, int numHeads, String field, String widthField) {
         positive(numHeads, field);
         if (width % numHeads != 0) {
-            throw new ConfigException(field, numHeads + " heads do not divide " + widthField + " " + width);
+            throw new ConfigException("$." + field, numHeads + " heads do not divide " + widthField + " " + width);
         }
     }
 
     private static void ratio(double ratio, int width, String field) {
         if (!(ratio > 0) || Double.isInfinite(ratio) || (long) (width * ratio) < 1) {
-            throw new ConfigException(field, "must be a positive ratio giving an MLP width of at least 1, got " + ratio);
+            throw new ConfigException("$." + field, "must be a positive ratio giving an MLP width of at least 1, got " + ratio);
         }
     }
 
     private static void eps(float eps, String field) {
         if (!(eps > 0) || Float.isInfinite(eps)) {
-            throw new ConfigException(field, "must be a positive number, got " + eps);
+            throw new ConfigException("$." + field, "must be a positive number, got " + eps);
         }
     }
 
     private static void channelValues(float[] values, String field, boolean strictlyPositive) {
         if (values.length != 3) {
-            throw new ConfigException(field, "needs 3 values (R, G, B), got " + values.length);
+            throw new ConfigException("$." + field, "needs 3 values (R, G, B), got " + values.length);
         }
         for (int i = 0; i < 3; i++) {
             if (!Float.isFinite(values[i]) || (strictlyPositive && values[i] <= 0)) {
-                throw new ConfigException(field + "[" + i + "]",
+                throw new ConfigException("$." + field + "[" + i + "]",
                         (strictlyPositive ? "must be a positive number" : "must be a finite number") + ", got "
                                 + values[i]);
             }
         }
-    }
-
-    private static Version parseVersion(String s) {
-        for (Version v : Version.values()) {
-            if (v.jsonName().equals(s)) {
-                return v;
-            }
-        }
-        throw new ConfigException("version", "must be \"v1\" or \"v2\", got \"" + s + "\"");
-    }
-
-    private static ResizeMode parseResize(String s) {
-        return switch (s) {
-            case "bicubic" -> ResizeMode.BICUBIC;
-            case "bilinear" -> ResizeMode.BILINEAR;
-            default -> throw new ConfigException("resize", "must be \"bicubic\" or \"bilinear\", got \"" + s + "\"");
-        };
-    }
-
-    private static List<Integer> imageDown(JsonObject d) {
-        if (!d.has("image_down")) {
-            return DEFAULT_IMAGE_DOWN;
-        }
-        JsonArray a = array(d, "image_down", "decoder.image_down");
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < a.size(); i++) {
-            out.add(integerValue(a.get(i), "decoder.image_down[" + i + "]"));
-        }
-        return out;
-    }
-
-    private static List<WeightFile> weightFiles(JsonObject o) {
-        JsonArray a = array(o, "weights", "weights");
-        List<WeightFile> out = new ArrayList<>();
-        for (int i = 0; i < a.size(); i++) {
-            String path = "weights[" + i + "]";
-            if (!a.get(i).isJsonObject()) {
-                throw new ConfigException(path, "expected an object {\"file\": ..., \"prefix\": ...}");
-            }
-            JsonObject entry = a.get(i).getAsJsonObject();
-            String prefix = entry.has("prefix") ? string(entry, "prefix", path + ".prefix") : "";
-            out.add(new WeightFile(string(entry, "file", path + ".file"), prefix));
-        }
-        return out;
-    }
-
-    private static JsonElement member(JsonObject o, String key, String path) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            throw new ConfigException(path, "missing");
-        }
-        return e;
-    }
-
-    private static JsonObject object(JsonObject o, String key, String path) {
-        JsonElement e = member(o, key, path);
-        if (!e.isJsonObject()) {
-            throw new ConfigException(path, "expected an object, got " + e);
-        }
-        return e.getAsJsonObject();
-    }
-
-    private static JsonArray array(JsonObject o, String key, String path) {
-        JsonElement e = member(o, key, path);
-        if (!e.isJsonArray()) {
-            throw new ConfigException(path, "expected an array, got " + e);
-        }
-        return e.getAsJsonArray();
-    }
-
-    private static String string(JsonObject o, String key, String path) {
-        JsonElement e = member(o, key, path);
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw new ConfigException(path, "expected a string, got " + e);
-        }
-        return e.getAsString();
-    }
-
-    private static double number(JsonObject o, String key, String path) {
-        return numberValue(member(o, key, path), path);
-    }
-
-    private static double numberValue(JsonElement e, String path) {
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw new ConfigException(path, "expected a number, got " + e);
-        }
-        return e.getAsDouble();
-    }
-
-    private static int integer(JsonObject o, String key, String path) {
-        return integerValue(member(o, key, path), path);
-    }
-
-    private static int integerValue(JsonElement e, String path) {
-        double d = numberValue(e, path);
-        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-            throw new ConfigException(path, "expected an integer, got " + e);
-        }
-        return (int) d;
-    }
-
-    private static float[] floats(JsonObject o, String key, String path) {
-        JsonArray a = array(o, key, path);
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) numberValue(a.get(i), path + "[" + i + "]");
-        }
-        return out;
     }
 
     private static JsonArray array(float[] values) {

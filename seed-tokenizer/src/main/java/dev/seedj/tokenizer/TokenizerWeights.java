@@ -48,7 +48,10 @@ final class TokenizerWeights {
                 LOG.info("{}: {} weights loaded, {} keys not used by the tokenizer", path,
                         report.loaded().size(), report.unexpected().size());
             } catch (CheckpointException e) {
-                throw new CheckpointException(path + ": " + e.getMessage(), e);
+                // the readers name the file already; the loader's shape errors do not
+                String message = e.getMessage() != null && e.getMessage().contains(path.toString()) ? e.getMessage()
+                        : path + ": " + e.getMessage();
+                throw new CheckpointException(message, e);
             }
         }
         requireComplete(model, String.join(", ", files));

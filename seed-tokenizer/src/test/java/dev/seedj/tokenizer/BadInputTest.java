@@ -1,6 +1,7 @@
 package dev.seedj.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import dev.seedj.core.config.ConfigException;
 import dev.seedj.core.testing.Oracle;
 import dev.seedj.core.weights.CheckpointException;
 import dev.seedj.core.weights.StateDict;
@@ -123,7 +125,7 @@ class BadInputTest {
 
     private static void assertConfigField(String field, Consumer<JsonObject> edit, String... parts) {
         ConfigException e = assertThrows(ConfigException.class, () -> TokenizerConfig.parse(edited(edit)));
-        assertEquals(field, e.field(), e.getMessage());
+        assertEquals("$." + field, e.path(), e.getMessage());
         assertTrue(e.getMessage().contains(field), e.getMessage());
         for (String part : parts) {
             assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' should say '" + part + "'");
@@ -156,7 +158,7 @@ class BadInputTest {
         assertConfigField("image_std[1]", j -> j.add("image_std", JsonParser.parseString("[0.2, 0, 0.3]")),
                 "positive");
         assertConfigField("vision.width", j -> j.getAsJsonObject("vision").add("width", new JsonPrimitive("32")),
-                "expected a number");
+                "expected an integer");
         assertConfigField("vision.depth", j -> j.getAsJsonObject("vision").addProperty("depth", 2.5),
                 "expected an integer");
         assertConfigField("qformer.layer_norm_eps", j -> j.getAsJsonObject("qformer").addProperty("layer_norm_eps", 0));
@@ -175,7 +177,8 @@ class BadInputTest {
                 e.getMessage());
         Path empty = Files.createDirectory(dir.resolve("empty"));
         UncheckedIOException missing = assertThrows(UncheckedIOException.class, () -> SeedTokenizer.load(empty));
-        assertTrue(missing.getMessage().contains("no tokenizer config at"), missing.getMessage());
+        assertTrue(missing.getMessage().contains("no tokenizer model at " + empty), missing.getMessage());
+        assertFalse(missing.getMessage().contains(TokenizerConfig.FILE_NAME + ": "), missing.getMessage());
     }
 
     @Test
@@ -198,7 +201,9 @@ class BadInputTest {
         TokenizerConfig config = TinyModels.config("v1-tiny"); // names weights.safetensors, absent from dir
         Files.writeString(dir.resolve(TokenizerConfig.FILE_NAME), config.toJson());
         CheckpointException e = assertThrows(CheckpointException.class, () -> SeedTokenizer.load(dir));
-        assertTrue(e.getMessage().contains(dir.resolve("weights.safetensors").toString()), e.getMessage());
+        String path = dir.resolve("weights.safetensors").toString();
+        assertTrue(e.getMessage().contains(path), e.getMessage());
+        assertEquals(e.getMessage().indexOf(path), e.getMessage().lastIndexOf(path), "the path once: " + e.getMessage());
     }
 
     @Test
@@ -213,5 +218,7 @@ class BadInputTest {
         CheckpointException e = assertThrows(CheckpointException.class, () -> SeedTokenizer.load(modelDir));
         assertTrue(e.getMessage().contains("intermediate_query.dense.weight")
                 && e.getMessage().contains("[96, 24]") && e.getMessage().contains("(48, 24)"), e.getMessage());
+        assertEquals(e.getMessage().indexOf("weights.pth"), e.getMessage().lastIndexOf("weights.pth"),
+                "the file is named once: " + e.getMessage());
     }
 }

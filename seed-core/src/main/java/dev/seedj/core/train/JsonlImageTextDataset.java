@@ -3,6 +3,7 @@ package dev.seedj.core.train;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import dev.seedj.core.config.ConfigValue;
 import com.google.gson.JsonParser;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -118,7 +119,7 @@ public final class JsonlImageTextDataset implements ImageTextDataset {
         try {
             element = JsonParser.parseString(line);
         } catch (JsonParseException e) {
-            throw new DatasetException(jsonl + " line " + lineNo + ": not valid JSON (" + e.getMessage() + ")", e);
+            throw new DatasetException(jsonl + " line " + lineNo + ": not valid JSON (" + ConfigValue.describe(e) + ")", e);
         }
         if (!element.isJsonObject()) {
             throw new DatasetException(jsonl + " line " + lineNo + ": expected a JSON object with \"image\" and"

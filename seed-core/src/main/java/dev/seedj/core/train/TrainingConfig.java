@@ -1,23 +1,14 @@
 package dev.seedj.core.train;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
+import dev.seedj.core.config.ConfigWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * The model-independent settings of a training run, read from JSON with snake_case keys:
@@ -42,7 +33,8 @@ import java.util.function.Predicate;
  * }
  * </pre>
  * Unknown keys are rejected (a misspelt key would otherwise be silently ignored). Every check names the bad
- * field.
+ * field ({@link ConfigException} with its JSON path). Build one in code with
+ * {@link #builder(double, long, int, Path)}.
  *
  * <p>Immutable and thread-safe.
  *
@@ -157,73 +149,78 @@ public record TrainingConfig(double learningRate, double minLearningRate, double
      * @return the configuration
      */
     public static TrainingConfig defaults(double learningRate, long totalSteps, int batchSize, Path outputDir) {
-        return new TrainingConfig(learningRate, 0, 0, 0, totalSteps, Schedule.COSINE, 0.05, 0.9, 0.999, 1e-8,
-                batchSize, 1, 0, 1000, 10, outputDir, 42);
+        return builder(learningRate, totalSteps, batchSize, outputDir).build();
+    }
+
+    /**
+     * A builder with the required fields set and the defaults for the others.
+     *
+     * @param learningRate peak learning rate
+     * @param totalSteps optimizer steps
+     * @param batchSize examples per micro-batch
+     * @param outputDir output folder
+     * @return the builder
+     */
+    public static Builder builder(double learningRate, long totalSteps, int batchSize, Path outputDir) {
+        return new Builder().learningRate(learningRate).totalSteps(totalSteps).batchSize(batchSize)
+                .outputDir(outputDir);
+    }
+
+    /** @return a builder holding this configuration's values */
+    public Builder toBuilder() {
+        return builder(learningRate, totalSteps, batchSize, outputDir).minLearningRate(minLearningRate)
+                .warmupLearningRate(warmupLearningRate).warmupSteps(warmupSteps).schedule(schedule)
+                .weightDecay(weightDecay).betas(beta1, beta2).eps(eps).gradAccumulation(gradAccumulation)
+                .clipNorm(clipNorm).checkpointEvery(checkpointEvery).logEvery(logEvery).seed(seed);
     }
 
     /**
      * @param file a JSON file as described above
      * @return the configuration
-     * @throws IllegalArgumentException if the file is unreadable or a field is missing, mistyped or out of range
+     * @throws ConfigException naming the file and the bad field
+     * @throws java.io.UncheckedIOException if the file cannot be read
      */
     public static TrainingConfig load(Path file) {
-        try {
-            return fromJson(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read training config " + file + ": " + e.getMessage(), e);
-        }
+        return ConfigValue.readFile(file, TrainingConfig::fromJson);
     }
 
     /**
      * @param json the JSON text
      * @return the configuration
-     * @throws IllegalArgumentException if a field is missing, mistyped or out of range
+     * @throws ConfigException if a field is missing, mistyped or out of range, or a key is unknown
      */
     public static TrainingConfig fromJson(String json) {
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(json);
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException("training config is not valid JSON: " + e.getMessage(), e);
-        }
-        if (!root.isJsonObject()) {
-            throw new IllegalArgumentException("training config must be a JSON object");
-        }
-        return fromJson(root.getAsJsonObject());
+        return fromJson(ConfigValue.parse(json));
     }
 
     /**
      * @param o the JSON object (e.g. the {@code "training"} member of a larger config)
      * @return the configuration
-     * @throws IllegalArgumentException if a field is missing, mistyped or out of range, or a key is unknown
+     * @throws ConfigException if a field is missing, mistyped or out of range, or a key is unknown
      */
-    public static TrainingConfig fromJson(JsonObject o) {
-        Set<String> unknown = new TreeSet<>(o.keySet());
-        unknown.removeAll(KEYS);
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("training config has unknown key(s) " + unknown + "; known keys: "
-                    + new TreeSet<>(KEYS));
-        }
+    public static TrainingConfig fromJson(ConfigValue o) {
+        o.rejectUnknownKeys(KEYS);
         TrainingConfig d = defaults(1, 1, 1, Path.of("."));
-        double[] betas = betas(o, d);
-        return new TrainingConfig(
-                number(o, "learning_rate", null),
-                number(o, "min_learning_rate", d.minLearningRate()),
-                number(o, "warmup_learning_rate", d.warmupLearningRate()),
-                integer(o, "warmup_steps", d.warmupSteps()),
-                integer(o, "total_steps", null),
-                schedule(o, d.schedule()),
-                number(o, "weight_decay", d.weightDecay()),
-                betas[0],
-                betas[1],
-                number(o, "eps", d.eps()),
-                Math.toIntExact(integer(o, "batch_size", null)),
-                Math.toIntExact(integer(o, "grad_accumulation", (long) d.gradAccumulation())),
-                number(o, "clip_norm", d.clipNorm()),
-                integer(o, "checkpoint_every", d.checkpointEvery()),
-                integer(o, "log_every", d.logEvery()),
-                Path.of(string(o, "output_dir")),
-                integer(o, "seed", d.seed()));
+        ConfigValue betas = o.get("betas");
+        List<Double> b = betas.isPresent() ? betas.asList(ConfigValue::asDouble) : List.of(d.beta1(), d.beta2());
+        if (b.size() != 2) {
+            throw betas.error("must be an array of two numbers, got " + betas.json());
+        }
+        return builder(o.get("learning_rate").asDouble(), o.get("total_steps").asLong(),
+                o.get("batch_size").asInt(), Path.of(o.get("output_dir").asString()))
+                .minLearningRate(o.get("min_learning_rate").asDouble(d.minLearningRate()))
+                .warmupLearningRate(o.get("warmup_learning_rate").asDouble(d.warmupLearningRate()))
+                .warmupSteps(o.get("warmup_steps").asLong(d.warmupSteps()))
+                .schedule(o.get("schedule").asEnum(Schedule.class, d.schedule()))
+                .weightDecay(o.get("weight_decay").asDouble(d.weightDecay()))
+                .betas(b.get(0), b.get(1))
+                .eps(o.get("eps").asDouble(d.eps()))
+                .gradAccumulation(o.get("grad_accumulation").asInt(d.gradAccumulation()))
+                .clipNorm(o.get("clip_norm").asDouble(d.clipNorm()))
+                .checkpointEvery(o.get("checkpoint_every").asLong(d.checkpointEvery()))
+                .logEvery(o.get("log_every").asLong(d.logEvery()))
+                .seed(o.get("seed").asLong(d.seed()))
+                .build();
     }
 
     /** @return this configuration as JSON, readable by {@link #fromJson(String)} */
@@ -248,7 +245,7 @@ public record TrainingConfig(double learningRate, double minLearningRate, double
         o.addProperty("log_every", logEvery);
         o.addProperty("output_dir", outputDir.toString());
         o.addProperty("seed", seed);
-        return new GsonBuilder().setPrettyPrinting().create().toJson(o);
+        return ConfigWriter.pretty(o);
     }
 
     /** @return the learning-rate schedule these settings describe */
@@ -269,96 +266,187 @@ public record TrainingConfig(double learningRate, double minLearningRate, double
         }
     }
 
-    private static IllegalArgumentException bad(String key, String problem) {
-        return new IllegalArgumentException("training config field \"" + key + "\" " + problem);
-    }
-
-    private static JsonPrimitive primitive(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!e.isJsonPrimitive()) {
-            throw bad(key, "must be a " + (key.equals("output_dir") || key.equals("schedule") ? "string" : "number")
-                    + ", got " + e);
-        }
-        return e.getAsJsonPrimitive();
-    }
-
-    private static double number(JsonObject o, String key, Double fallback) {
-        return field(o, key, fallback, "a number", JsonPrimitive::isNumber, JsonPrimitive::getAsDouble);
-    }
-
-    private static long integer(JsonObject o, String key, Long fallback) {
-        return field(o, key, fallback, "an integer", JsonPrimitive::isNumber,
-                p -> p.getAsBigDecimal().longValueExact());
-    }
-
-    private static String string(JsonObject o, String key) {
-        return field(o, key, null, "a string", JsonPrimitive::isString, JsonPrimitive::getAsString);
+    private static ConfigException bad(String key, String problem) {
+        return new ConfigException("$." + key, problem);
     }
 
     /**
-     * Reads one scalar field.
-     *
-     * @param o the config object
-     * @param key the field's name
-     * @param fallback the value when the field is absent or null; null makes the field required
-     * @param kind what the field must be, for the error message (e.g. "an integer")
-     * @param accepts whether a present value has the right JSON type
-     * @param convert reads an accepted value; may throw {@link ArithmeticException} (e.g. a fractional integer)
-     * @param <T> the field's Java type
-     * @return the field's value, or {@code fallback}
+     * Builds a {@link TrainingConfig} field by field; {@link TrainingConfig#builder} sets the required fields
+     * and the defaults of the others. Not thread-safe; the built configuration is immutable.
      */
-    private static <T> T field(JsonObject o, String key, T fallback, String kind, Predicate<JsonPrimitive> accepts,
-            Function<JsonPrimitive, T> convert) {
-        JsonPrimitive p = primitive(o, key);
-        if (p == null) {
-            if (fallback == null) {
-                throw bad(key, "is required");
-            }
-            return fallback;
-        }
-        if (!accepts.test(p)) {
-            throw bad(key, "must be " + kind + ", got " + p);
-        }
-        try {
-            return convert.apply(p);
-        } catch (ArithmeticException e) {
-            throw bad(key, "must be " + kind + ", got " + p);
-        }
-    }
+    public static final class Builder {
+        private double learningRate;
+        private double minLearningRate = 0;
+        private double warmupLearningRate = 0;
+        private long warmupSteps = 0;
+        private long totalSteps;
+        private Schedule schedule = Schedule.COSINE;
+        private double weightDecay = 0.05;
+        private double beta1 = 0.9;
+        private double beta2 = 0.999;
+        private double eps = 1e-8;
+        private int batchSize;
+        private int gradAccumulation = 1;
+        private double clipNorm = 0;
+        private long checkpointEvery = 1000;
+        private long logEvery = 10;
+        private Path outputDir;
+        private long seed = 42;
 
-    private static Schedule schedule(JsonObject o, Schedule fallback) {
-        JsonPrimitive p = primitive(o, "schedule");
-        if (p == null) {
-            return fallback;
-        }
-        String s = p.isString() ? p.getAsString().toUpperCase(Locale.ROOT) : "";
-        for (Schedule v : Schedule.values()) {
-            if (v.name().equals(s)) {
-                return v;
-            }
-        }
-        throw bad("schedule", "must be \"cosine\" or \"constant\", got " + p);
-    }
+        private Builder() {}
 
-    private static double[] betas(JsonObject o, TrainingConfig d) {
-        JsonElement e = o.get("betas");
-        if (e == null || e.isJsonNull()) {
-            return new double[] {d.beta1(), d.beta2()};
+        /**
+         * @param v peak learning rate ({@code learning_rate})
+         * @return this builder
+         */
+        public Builder learningRate(double v) {
+            learningRate = v;
+            return this;
         }
-        List<Double> values = new ArrayList<>();
-        if (e.isJsonArray()) {
-            for (JsonElement x : e.getAsJsonArray()) {
-                if (x.isJsonPrimitive() && x.getAsJsonPrimitive().isNumber()) {
-                    values.add(x.getAsDouble());
-                }
-            }
+
+        /**
+         * @param v cosine floor ({@code min_learning_rate})
+         * @return this builder
+         */
+        public Builder minLearningRate(double v) {
+            minLearningRate = v;
+            return this;
         }
-        if (!e.isJsonArray() || e.getAsJsonArray().size() != 2 || values.size() != 2) {
-            throw bad("betas", "must be an array of two numbers, got " + e);
+
+        /**
+         * @param v learning rate at step 0 ({@code warmup_learning_rate})
+         * @return this builder
+         */
+        public Builder warmupLearningRate(double v) {
+            warmupLearningRate = v;
+            return this;
         }
-        return new double[] {values.get(0), values.get(1)};
+
+        /**
+         * @param v warm-up length ({@code warmup_steps})
+         * @return this builder
+         */
+        public Builder warmupSteps(long v) {
+            warmupSteps = v;
+            return this;
+        }
+
+        /**
+         * @param v optimizer steps of the run ({@code total_steps})
+         * @return this builder
+         */
+        public Builder totalSteps(long v) {
+            totalSteps = v;
+            return this;
+        }
+
+        /**
+         * @param v the decay after warm-up ({@code schedule})
+         * @return this builder
+         */
+        public Builder schedule(Schedule v) {
+            schedule = v;
+            return this;
+        }
+
+        /**
+         * @param v AdamW weight decay of the decay group ({@code weight_decay})
+         * @return this builder
+         */
+        public Builder weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        /**
+         * @param v AdamW eps ({@code eps})
+         * @return this builder
+         */
+        public Builder eps(double v) {
+            eps = v;
+            return this;
+        }
+
+        /**
+         * @param v examples per micro-batch ({@code batch_size})
+         * @return this builder
+         */
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        /**
+         * @param v micro-batches per optimizer step ({@code grad_accumulation})
+         * @return this builder
+         */
+        public Builder gradAccumulation(int v) {
+            gradAccumulation = v;
+            return this;
+        }
+
+        /**
+         * @param v global gradient-norm limit, 0 for none ({@code clip_norm})
+         * @return this builder
+         */
+        public Builder clipNorm(double v) {
+            clipNorm = v;
+            return this;
+        }
+
+        /**
+         * @param v steps between checkpoints, 0 for only the final one ({@code checkpoint_every})
+         * @return this builder
+         */
+        public Builder checkpointEvery(long v) {
+            checkpointEvery = v;
+            return this;
+        }
+
+        /**
+         * @param v steps between log lines ({@code log_every})
+         * @return this builder
+         */
+        public Builder logEvery(long v) {
+            logEvery = v;
+            return this;
+        }
+
+        /**
+         * @param v where checkpoints, logs and plots are written ({@code output_dir})
+         * @return this builder
+         */
+        public Builder outputDir(Path v) {
+            outputDir = v;
+            return this;
+        }
+
+        /**
+         * @param v seed of the data order and the engine's random generator ({@code seed})
+         * @return this builder
+         */
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /**
+         * @param b1 AdamW beta1
+         * @param b2 AdamW beta2 ({@code betas})
+         * @return this builder
+         */
+        public Builder betas(double b1, double b2) {
+            beta1 = b1;
+            beta2 = b2;
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws ConfigException naming the first bad field
+         */
+        public TrainingConfig build() {
+            return new TrainingConfig(learningRate, minLearningRate, warmupLearningRate, warmupSteps, totalSteps, schedule, weightDecay, beta1, beta2, eps, batchSize, gradAccumulation, clipNorm, checkpointEvery, logEvery, outputDir, seed);
+        }
     }
 }

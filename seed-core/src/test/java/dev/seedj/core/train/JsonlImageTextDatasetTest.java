@@ -2,6 +2,7 @@ package dev.seedj.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,6 +40,11 @@ class JsonlImageTextDatasetTest {
         Path index = dir.resolve("pairs.jsonl");
         Files.writeString(index, "{\"image\": \"a.jpg\", \"caption\": \"ok\"}\n{\"image\": \"a.jpg\", \"caption\": \n");
         assertMessage(index, "line 2: not valid JSON");
+        Files.writeString(index, "{\"image\" \"a.jpg\"}\n");
+        DatasetException lenient = assertThrows(DatasetException.class, () -> JsonlImageTextDataset.open(index));
+        assertTrue(lenient.getMessage().contains("line 1: not valid JSON"), lenient.getMessage());
+        assertFalse(lenient.getMessage().contains("LENIENT") || lenient.getMessage().contains("setLenient")
+                || lenient.getMessage().contains("https://"), "no Gson advice: " + lenient.getMessage());
         Files.writeString(index, "{\"image\": \"a.jpg\", \"caption\": \"ok\"}\n{\"image\": \"a.jpg\"}\n");
         assertMessage(index, "line 2: \"caption\" must be a string");
         Files.writeString(index, "{\"image\": \"missing.jpg\", \"caption\": \"x\"}\n");

@@ -1,9 +1,11 @@
 package dev.seedj.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.seedj.core.config.ConfigException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -46,25 +48,44 @@ class TrainingConfigTest {
     }
 
     @Test
+    void theBuilderStartsFromTheDefaults() {
+        TrainingConfig c = TrainingConfig.builder(1e-3, 20, 4, Path.of("o")).schedule(TrainingConfig.Schedule.CONSTANT)
+                .betas(0.9, 0.98).seed(5).build();
+        TrainingConfig d = TrainingConfig.defaults(1e-3, 20, 4, Path.of("o"));
+        assertEquals(new AdamWSettings(0.9, 0.98, d.eps(), d.weightDecay()), c.adamW());
+        assertEquals(TrainingConfig.Schedule.CONSTANT, c.schedule());
+        assertEquals(5, c.seed());
+        assertEquals(d.logEvery(), c.logEvery());
+        assertEquals(c, c.toBuilder().build());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TrainingConfig.builder(1e-3, 20, 4, Path.of("o")).logEvery(0).build());
+        assertEquals("$.log_every", e.path());
+    }
+
+    @Test
     void errorsNameTheBadField() {
-        assertMessage("\"learning_rate\" is required",
+        assertMessage("$.learning_rate: missing",
                 "{\"total_steps\": 10, \"batch_size\": 2, \"output_dir\": \"o\"}");
-        assertMessage("\"batch_size\" must be >= 1", FULL.replace("\"batch_size\": 16", "\"batch_size\": 0"));
-        assertMessage("\"betas\" must be an array of two numbers", FULL.replace("[0.8, 0.99]", "[0.8]"));
-        assertMessage("\"betas\" both must be in [0, 1)", FULL.replace("[0.8, 0.99]", "[0.8, 1.0]"));
-        assertMessage("\"warmup_steps\" must be in [0, total_steps",
+        assertMessage("$.batch_size: must be >= 1", FULL.replace("\"batch_size\": 16", "\"batch_size\": 0"));
+        assertMessage("$.betas: must be an array of two numbers", FULL.replace("[0.8, 0.99]", "[0.8]"));
+        assertMessage("$.betas: both must be in [0, 1)", FULL.replace("[0.8, 0.99]", "[0.8, 1.0]"));
+        assertMessage("$.warmup_steps: must be in [0, total_steps",
                 FULL.replace("\"warmup_steps\": 50", "\"warmup_steps\": 5000"));
-        assertMessage("\"total_steps\" must be an integer", FULL.replace("\"total_steps\": 1000", "\"total_steps\": 1.5"));
-        assertMessage("\"eps\" must be a number", FULL.replace("\"eps\": 1e-6", "\"eps\": \"small\""));
-        assertMessage("\"schedule\" must be \"cosine\" or \"constant\"", FULL.replace("\"constant\"", "\"linear\""));
-        assertMessage("\"min_learning_rate\" must be in [0, learning_rate",
+        assertMessage("$.total_steps: expected an integer", FULL.replace("\"total_steps\": 1000", "\"total_steps\": 1.5"));
+        assertMessage("$.eps: expected a number", FULL.replace("\"eps\": 1e-6", "\"eps\": \"small\""));
+        assertMessage("$.schedule: must be one of \"cosine\", \"constant\"", FULL.replace("\"constant\"", "\"linear\""));
+        assertMessage("$.min_learning_rate: must be in [0, learning_rate",
                 FULL.replace("\"min_learning_rate\": 1e-5", "\"min_learning_rate\": 1e-3"));
-        assertMessage("unknown key(s) [learning_rte]", FULL.replace("\"learning_rate\"", "\"learning_rte\""));
+        assertMessage("$.learning_rte: unknown key", FULL.replace("\"learning_rate\"", "\"learning_rte\""));
         assertMessage("not valid JSON", "{\"learning_rate\": ");
+        assertMessage("$.learning_rate: expected a number", "{\"learning_rate\": [1]}");
+        ConfigException lenient = assertThrows(ConfigException.class, () -> TrainingConfig.fromJson("{\"a\" 1}"));
+        assertFalse(lenient.getMessage().contains("LENIENT") || lenient.getMessage().contains("setLenient"),
+                "Gson's advice on lenient parsing is not for the user: " + lenient.getMessage());
     }
 
     private static void assertMessage(String part, String json) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingConfig.fromJson(json));
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainingConfig.fromJson(json));
         assertTrue(e.getMessage().contains(part), e.getMessage());
     }
 }

@@ -97,8 +97,9 @@ class TrainingLoopTest {
 
     static TrainingConfig config(Path dir, int batch, int accumulation, long steps, long checkpointEvery,
             double clipNorm) {
-        return new TrainingConfig(0.05, 0.005, 0.01, 3, steps, TrainingConfig.Schedule.COSINE, 0.05, 0.9, 0.999,
-                1e-8, batch, accumulation, clipNorm, checkpointEvery, 5, dir, 7);
+        return TrainingConfig.builder(0.05, steps, batch, dir).minLearningRate(0.005).warmupLearningRate(0.01)
+                .warmupSteps(3).gradAccumulation(accumulation).clipNorm(clipNorm).checkpointEvery(checkpointEvery)
+                .logEvery(5).seed(7).build();
     }
 
     static TrainingLoop<List<float[]>> loop(TrainingConfig cfg, Model model, float noise, boolean shuffle) {
@@ -139,8 +140,9 @@ class TrainingLoopTest {
             }
             Oracle.assertBitwiseEquals("parameters after resuming", fullWeights, model.weights());
         }
-        TrainingConfig otherSeed = new TrainingConfig(0.05, 0.005, 0.01, 3, 2 * k, TrainingConfig.Schedule.COSINE,
-                0.05, 0.9, 0.999, 1e-8, 8, 2, 1.0, k, 5, tmp.resolve("c"), 8);
+        TrainingConfig otherSeed = TrainingConfig.builder(0.05, 2 * k, 8, tmp.resolve("c")).minLearningRate(0.005)
+                .warmupLearningRate(0.01).warmupSteps(3).gradAccumulation(2).clipNorm(1.0).checkpointEvery(k)
+                .logEvery(5).seed(8).build();
         try (Model model = new Model(0.2f); TrainingLoop<List<float[]>> loop = loop(otherSeed, model, 0.05f, true)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> loop.resume(checkpoint));
             assertTrue(e.getMessage().contains("seed 7"), e.getMessage());

@@ -106,8 +106,8 @@ public final class LlmBenchmark {
 
     /** @return OPT-125m's architecture with SEED's 8194 extra tokens */
     public static OptConfig benchConfig() {
-        return new OptConfig(50272 + 8194, 768, 12, 12, 3072, 2048, 768, true, ActivationFunction.RELU,
-                true, true, false, 1, 2, 2);
+        return OptConfig.builder().vocabSize(50272 + 8194).hiddenSize(768).numLayers(12).numHeads(12).ffnDim(3072)
+                .maxPositions(2048).activation(ActivationFunction.RELU).build();
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.seedj.examples.cli;
 
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import java.awt.image.BufferedImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -62,7 +62,7 @@ public final class DefaultModels {
     private Path find(String env, List<String> candidates, String marker, String option) {
         String fromEnv = environment.get(env);
         if (fromEnv != null && !fromEnv.isBlank()) {
-            return Path.of(fromEnv);
+            return existing(Path.of(fromEnv)).orElseThrow(); // the same check and wording as the option's
         }
         for (Path dir = workingDir; dir != null; dir = dir.getParent()) {
             for (String candidate : candidates) {

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,29 +20,36 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>Not thread-safe (one instance per command-line run).
  */
 @Command(name = "detokenize", mixinStandardHelpOptions = true,
-        description = {"Turns one image's codes into its generation embeddings [N, D] (v1: 77 x 768 Stable "
-                + "Diffusion conditioning; v2: 1 x 1024 unCLIP embedding).",
-            "Codes: integers separated by spaces or commas, e.g. the codes `seed tokenize` printed."})
+        description = {"Turns one image's codes into its generation embeddings [N, D], the size of the model's "
+                + "decoder: SEED-mini (the default) 1 x 128, SEED v1 77 x 768 Stable Diffusion conditioning, "
+                + "v2 1 x 1024 unCLIP embedding; the output line prints the loaded model's N x D.",
+            "Codes: integers in [0, the model's codebook size), separated by spaces or commas, e.g. the codes "
+                + "`seed tokenize` printed."})
 public final class DetokenizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
-    ModelOptions models;
+    TokenizerModelOption models;
 
     @Parameters(arity = "1..*", paramLabel = "CODES", description = "the codes, e.g. 12 7 3 ... or 12,7,3,...")
     List<String> codes;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE",
-            description = "output file: .npy (float32 [N, D]) or .safetensors (tensor generation_embeds)")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE",
+            description = "output file: .npy (float32 [N, D]) or .safetensors (tensor generation_embeds); "
+                    + "--out, --png or both")
     Path out;
 
     @Option(names = "--png", paramLabel = "FILE",
-            description = "also draw the picture, if the model has a pixel decoder (SEED-mini)")
+            description = "draw the picture, if the model has a pixel decoder (SEED-mini)")
     Path png;
 
     @Override
     public Integer call() {
+        if (out == null && png == null) {
+            throw new ParameterException(spec.commandLine(),
+                    "nothing to write: give --out FILE (.npy or .safetensors), --png FILE, or both");
+        }
         int[] parsed = Codes.parse(codes);
         Path modelDir = models.tokenizerDir();
         try (PictureDecoder decoder = png == null ? null : PictureDecoderProvider.find(modelDir);
@@ -52,8 +60,10 @@ public final class DetokenizeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CliException("bad codes: " + e.getMessage(), e);
             }
-            EmbeddingFiles.write(out, embeddings);
-            spec.commandLine().getOut().println(out + "\t" + embeddings.length + " x " + embeddings[0].length);
+            if (out != null) {
+                EmbeddingFiles.write(out, embeddings);
+                spec.commandLine().getOut().println(out + "\t" + embeddings.length + " x " + embeddings[0].length);
+            }
             if (decoder != null) {
                 PngOutput.draw(decoder, embeddings, png);
                 spec.commandLine().getOut().println(png);

@@ -28,8 +28,9 @@ public final class ImageInputs {
 
     /**
      * @param inputs image files and folders
-     * @return the image files in order: each input file, or a folder's image files sorted by path
-     * @throws CliException if an input does not exist or a folder holds no image
+     * @return the image files in order: each input file, or a folder's image files sorted by path; an input
+     *     that does not exist is kept as it is, so that {@link #read} reports it in its place
+     * @throws CliException if a folder holds no image
      */
     public static List<Path> expand(List<Path> inputs) {
         List<Path> files = new ArrayList<>();
@@ -44,7 +45,7 @@ public final class ImageInputs {
                 }
                 files.addAll(found);
             } else {
-                throw new CliException("image " + input + " does not exist");
+                files.add(input);
             }
         }
         return files;

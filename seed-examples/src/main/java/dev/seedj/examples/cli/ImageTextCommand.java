@@ -1,6 +1,6 @@
 package dev.seedj.examples.cli;
 
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -10,8 +10,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * The shared part of {@code seed caption} and {@code seed ask}: the model options and the {@code IMAGE}
- * parameter; reads the image, opens the models and prints SEED-OPT's text about the image.
+ * A command about one image ({@code seed ask}): the model options and the {@code IMAGE} parameter; reads the
+ * image, opens the models and prints SEED-OPT's text about the image.
  *
  * <p>Not thread-safe (one instance per command-line run).
  */

@@ -3,19 +3,18 @@ package dev.seedj.examples.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --model}, {@code --llm} and {@code --adapter} options shared by the sub-commands, resolved
+ * The {@code --model} ({@link TokenizerModelOption}), {@code --llm} and {@code --adapter} options shared by the sub-commands, resolved
  * against {@link DefaultModels} when absent.
  *
  * <p>Not thread-safe (filled by picocli, read by one command).
  */
 public final class ModelOptions {
-    @Option(names = "--model", paramLabel = "DIR",
-            description = "image tokenizer directory (seed-tokenizer.json + weights); default: $SEEDJ_MODEL, "
-                    + "then the bundled model")
-    Path model;
+    @Mixin
+    TokenizerModelOption tokenizer;
 
     @Option(names = "--llm", paramLabel = "DIR",
             description = "SEED-OPT directory (Hugging Face config.json + weights + tokenizer.json); default: "
@@ -28,7 +27,7 @@ public final class ModelOptions {
 
     /** @return the image tokenizer's directory */
     public Path tokenizerDir() {
-        return DefaultModels.existing(model).orElseGet(() -> DefaultModels.ofProcess().tokenizer());
+        return tokenizer.tokenizerDir();
     }
 
     /** @return the language model's directory */

@@ -1,6 +1,6 @@
 package dev.seedj.examples.cli;
 
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;

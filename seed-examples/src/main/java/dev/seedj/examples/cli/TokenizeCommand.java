@@ -30,7 +30,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ModelOptions models;
+    TokenizerModelOption models;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_FOLDER", description = "image files and folders")
     List<Path> inputs;
@@ -42,23 +42,48 @@ public final class TokenizeCommand implements Callable<Integer> {
     public Integer call() {
         List<Path> files = ImageInputs.expand(inputs);
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int failures = 0;
         try (SeedTokenizer tokenizer = SeedTokenizer.load(models.tokenizerDir());
              Progress progress = Progress.start("tokenize", files.size())) {
             for (int start = 0; start < files.size(); start += SeedTokenizer.MAX_BATCH) {
                 List<Path> chunk = files.subList(start, Math.min(files.size(), start + SeedTokenizer.MAX_BATCH));
+                // every input gets its line: the readable images are tokenized as one batch, the others reported
                 List<BufferedImage> images = new ArrayList<>();
-                for (Path file : chunk) {
-                    images.add(ImageInputs.read(file));
-                }
-                int[][] codes = tokenizer.tokenize(images);
+                String[] problems = new String[chunk.size()];
                 for (int i = 0; i < chunk.size(); i++) {
-                    out.println(json ? jsonLine(chunk.get(i), codes[i]) : chunk.get(i) + "\t" + Codes.format(codes[i]));
+                    try {
+                        images.add(ImageInputs.read(chunk.get(i)));
+                    } catch (CliException e) {
+                        problems[i] = e.getMessage();
+                    }
+                }
+                int[][] codes = images.isEmpty() ? new int[0][] : tokenizer.tokenize(images);
+                for (int i = 0, next = 0; i < chunk.size(); i++) {
+                    if (problems[i] != null) {
+                        failures++;
+                        err.println(spec.qualifiedName() + ": " + problems[i]);
+                        if (json) {
+                            out.println(errorLine(chunk.get(i), problems[i]));
+                        }
+                    } else {
+                        int[] c = codes[next++];
+                        out.println(json ? jsonLine(chunk.get(i), c) : chunk.get(i) + "\t" + Codes.format(c));
+                    }
                 }
                 out.flush();
+                err.flush();
                 progress.step(chunk.size(), chunk.get(chunk.size() - 1).getFileName().toString());
             }
         }
-        return 0;
+        return failures == 0 ? 0 : SeedCli.EXIT_FAILURE;
+    }
+
+    private static String errorLine(Path file, String problem) {
+        JsonObject line = new JsonObject();
+        line.addProperty("file", file.toString());
+        line.addProperty("error", problem);
+        return line.toString();
     }
 
     private static String jsonLine(Path file, int[] codes) {

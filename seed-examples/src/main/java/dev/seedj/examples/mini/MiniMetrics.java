@@ -12,7 +12,7 @@ import dev.seedj.examples.shapes.ShapeClassifier;
 import dev.seedj.examples.shapes.ShapeSample;
 import dev.seedj.examples.shapes.ShapeScene;
 import dev.seedj.examples.shapes.ShapesWorld;
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import dev.seedj.tokenizer.TokenizerConfig;
 import dev.seedj.tokenizer.train.Stage1Network;

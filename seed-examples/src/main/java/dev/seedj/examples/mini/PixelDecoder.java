@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.initializer.NormalInitializer;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
 import dev.seedj.core.nn.ActivationFunction;
 import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.Linear;
@@ -205,26 +206,22 @@ public final class PixelDecoder extends SeedBlock {
      * @param dir the folder
      * @param manager owns the weights
      * @return the decoder
-     * @throws IllegalArgumentException if the config is malformed
+     * @throws ConfigException naming the file and the bad field if the config is malformed
      * @throws dev.seedj.core.weights.CheckpointException if weights are missing or of the wrong shape
      */
     public static PixelDecoder load(Path dir, NDManager manager) {
         Path config = dir.resolve(CONFIG_FILE);
-        PixelDecoder decoder;
-        try {
-            JsonObject json = JsonParser.parseString(Files.readString(config, StandardCharsets.UTF_8))
-                    .getAsJsonObject();
-            int[] channels = new int[json.getAsJsonArray("channels").size()];
-            for (int i = 0; i < channels.length; i++) {
-                channels[i] = json.getAsJsonArray("channels").get(i).getAsInt();
+        PixelDecoder decoder = ConfigValue.readFile(config, json -> {
+            int[] channels = json.get("channels").asList(ConfigValue::asInt).stream().mapToInt(Integer::intValue)
+                    .toArray();
+            try {
+                return new PixelDecoder(json.get("input_dim").asInt(), channels);
+            } catch (ConfigException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw json.error(e.getMessage());
             }
-            decoder = new PixelDecoder(json.get("input_dim").getAsInt(), channels);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + config, e);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(config + ": expected {\"input_dim\": F, \"channels\": [4 ints]}: "
-                    + e.getMessage(), e);
-        }
+        });
         try (StateDict weights = StateDict.open(dir.resolve(WEIGHTS_FILE))) {
             StateDictLoader.load(decoder, weights, manager);
         }

@@ -5,7 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.seedj.examples.shapes.ShapeSample;
 import dev.seedj.examples.shapes.ShapesWorld;
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.Color;
 import java.awt.Graphics2D;

@@ -325,8 +325,8 @@ public final class SeedMiniRecipe {
 
     private TrainingConfig config(Path out, double lr, int steps, int batch) {
         long warmup = Math.min(100, Math.max(0, steps / 10));
-        return new TrainingConfig(lr, lr * 0.05, 0, warmup, steps, TrainingConfig.Schedule.COSINE, 0.05, 0.9, 0.98,
-                1e-8, batch, 1, 1.0, 0, 25, out, seed);
+        return TrainingConfig.builder(lr, steps, batch, out).minLearningRate(lr * 0.05).warmupSteps(warmup)
+                .betas(0.9, 0.98).clipNorm(1.0).checkpointEvery(0).logEvery(25).seed(seed).build();
     }
 
     private static <B> TrainingLog train(TrainingConfig config, List<TrainableParameter> parameters,

@@ -1,8 +1,8 @@
 package dev.seedj.examples.mini;
 
 import dev.seedj.core.image.ResizeMode;
-import dev.seedj.llm.OptConfig;
 import dev.seedj.core.nn.ActivationFunction;
+import dev.seedj.llm.OptConfig;
 import dev.seedj.tokenizer.TokenizerConfig;
 import java.util.List;
 
@@ -46,13 +46,20 @@ public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, 
 
     /** @return the recipe of the bundled model */
     public static SeedMiniSettings standard() {
-        return new SeedMiniSettings(1_000_000, 6000, 48, 1e-3, 4000, 32, 1e-3, 20000, 3000, 32, 1e-3, 200, 16, 2e-3);
+        return builder().build();
     }
 
     /** @return the same pipeline with a few steps of each phase */
     public static SeedMiniSettings smoke() {
-        return new SeedMiniSettings(64, 3, 8, 1e-3, 3, 8, 1e-3, 16, 3, 8, 1e-3, 3, 4, 1e-3);
+        return builder().trainPool(64).stage1Steps(3).stage1Batch(8).stage2Steps(3).stage2Batch(8).lmPool(16)
+                .lmSteps(3).lmBatch(8).loraSteps(3).loraBatch(4).loraLr(1e-3).build();
     }
+
+    /** @return a builder starting from the {@link #standard()} recipe */
+    public static Builder builder() {
+        return new Builder();
+    }
+
 
     /** @return the tokenizer's architecture (a v2-style model; weights are named by the recipe) */
     public static TokenizerConfig tokenizerConfig() {
@@ -70,7 +77,158 @@ public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, 
      * @return the language model's architecture: a 4-layer, 128-wide OPT (pre-LayerNorm, tied embeddings)
      */
     public static OptConfig optConfig(int vocabSize) {
-        return new OptConfig(vocabSize, 128, 4, 4, 512, 96, 128, true, ActivationFunction.RELU, true, true, false,
-                1, 2, 2);
+        return OptConfig.builder().vocabSize(vocabSize).hiddenSize(128).numLayers(4).numHeads(4).ffnDim(512)
+                .maxPositions(96).activation(ActivationFunction.RELU).build();
+    }
+
+    /** Builds {@link SeedMiniSettings} field by field, starting from the standard recipe. Not thread-safe. */
+    public static final class Builder {
+        private int trainPool = 1_000_000;
+        private int stage1Steps = 6000;
+        private int stage1Batch = 48;
+        private double stage1Lr = 1e-3;
+        private int stage2Steps = 4000;
+        private int stage2Batch = 32;
+        private double stage2Lr = 1e-3;
+        private int lmPool = 20000;
+        private int lmSteps = 3000;
+        private int lmBatch = 32;
+        private double lmLr = 1e-3;
+        private int loraSteps = 200;
+        private int loraBatch = 16;
+        private double loraLr = 2e-3;
+
+        private Builder() {}
+
+        /**
+         * @param v distinct training scenes the tokenizer stages cycle through
+         * @return this builder
+         */
+        public Builder trainPool(int v) {
+            trainPool = v;
+            return this;
+        }
+
+        /**
+         * @param v stage-1 optimizer steps
+         * @return this builder
+         */
+        public Builder stage1Steps(int v) {
+            stage1Steps = v;
+            return this;
+        }
+
+        /**
+         * @param v stage-1 batch size
+         * @return this builder
+         */
+        public Builder stage1Batch(int v) {
+            stage1Batch = v;
+            return this;
+        }
+
+        /**
+         * @param v stage-1 peak learning rate
+         * @return this builder
+         */
+        public Builder stage1Lr(double v) {
+            stage1Lr = v;
+            return this;
+        }
+
+        /**
+         * @param v stage-2 optimizer steps
+         * @return this builder
+         */
+        public Builder stage2Steps(int v) {
+            stage2Steps = v;
+            return this;
+        }
+
+        /**
+         * @param v stage-2 batch size
+         * @return this builder
+         */
+        public Builder stage2Batch(int v) {
+            stage2Batch = v;
+            return this;
+        }
+
+        /**
+         * @param v stage-2 peak learning rate
+         * @return this builder
+         */
+        public Builder stage2Lr(double v) {
+            stage2Lr = v;
+            return this;
+        }
+
+        /**
+         * @param v training scenes turned into language-model sequences
+         * @return this builder
+         */
+        public Builder lmPool(int v) {
+            lmPool = v;
+            return this;
+        }
+
+        /**
+         * @param v language-model optimizer steps
+         * @return this builder
+         */
+        public Builder lmSteps(int v) {
+            lmSteps = v;
+            return this;
+        }
+
+        /**
+         * @param v language-model batch size
+         * @return this builder
+         */
+        public Builder lmBatch(int v) {
+            lmBatch = v;
+            return this;
+        }
+
+        /**
+         * @param v language-model peak learning rate
+         * @return this builder
+         */
+        public Builder lmLr(double v) {
+            lmLr = v;
+            return this;
+        }
+
+        /**
+         * @param v LoRA optimizer steps
+         * @return this builder
+         */
+        public Builder loraSteps(int v) {
+            loraSteps = v;
+            return this;
+        }
+
+        /**
+         * @param v LoRA batch size
+         * @return this builder
+         */
+        public Builder loraBatch(int v) {
+            loraBatch = v;
+            return this;
+        }
+
+        /**
+         * @param v LoRA peak learning rate
+         * @return this builder
+         */
+        public Builder loraLr(double v) {
+            loraLr = v;
+            return this;
+        }
+
+        /** @return the settings */
+        public SeedMiniSettings build() {
+            return new SeedMiniSettings(trainPool, stage1Steps, stage1Batch, stage1Lr, stage2Steps, stage2Batch, stage2Lr, lmPool, lmSteps, lmBatch, lmLr, loraSteps, loraBatch, loraLr);
+        }
     }
 }

@@ -33,11 +33,23 @@ class DefaultModelsTest {
     }
 
     @Test
-    void environmentVariablesWin(@TempDir Path root) {
+    void environmentVariablesWin(@TempDir Path root) throws Exception {
+        Path v2 = Files.createDirectories(root.resolve("seed-v2"));
+        Path opt = Files.createDirectories(root.resolve("seed-opt"));
         DefaultModels defaults = new DefaultModels(root,
-                Map.of(DefaultModels.MODEL_ENV, "/opt/seed-v2", DefaultModels.LLM_ENV, "/opt/seed-opt"));
-        assertEquals(Path.of("/opt/seed-v2"), defaults.tokenizer());
-        assertEquals(Path.of("/opt/seed-opt"), defaults.llm());
+                Map.of(DefaultModels.MODEL_ENV, v2.toString(), DefaultModels.LLM_ENV, opt.toString()));
+        assertEquals(v2, defaults.tokenizer());
+        assertEquals(opt, defaults.llm());
+    }
+
+    @Test
+    void aMissingDirectoryIsWordedTheSameFromTheEnvironmentAndTheOption(@TempDir Path root) {
+        Path none = root.resolve("nonexistent");
+        CliException fromEnv = assertThrows(CliException.class,
+                () -> new DefaultModels(root, Map.of(DefaultModels.MODEL_ENV, none.toString())).tokenizer());
+        CliException fromOption = assertThrows(CliException.class, () -> DefaultModels.existing(none));
+        assertEquals(fromOption.getMessage(), fromEnv.getMessage());
+        assertEquals("model directory " + none + " does not exist", fromEnv.getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.seedj.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -107,6 +108,22 @@ class DetokenizeCommandTest {
         for (int t = 0; t < 77; t++) {
             int grey = 100 + 100 * (int) Math.signum(expectedCatMain[t * 768]);
             assertEquals(grey, picture.getRGB(t, 0) & 0xff, "pixel " + t);
+        }
+        // a picture alone is a valid request
+        Path alone = dir.resolve("alone.png");
+        CliRun pngOnly = CliRun.of("detokenize", "--model", model.toString(), "--png", alone.toString(), catMainCodes());
+        assertEquals(0, pngOnly.status(), pngOnly.err());
+        assertEquals(List.of(alone.toString()), pngOnly.outLines());
+        assertEquals(77, ImageIO.read(alone.toFile()).getWidth());
+    }
+
+    @Test
+    void tokenizerCommandsListOnlyTheOptionsTheyUse() {
+        for (String command : new String[] {"tokenize", "detokenize"}) {
+            CliRun help = CliRun.of(command, "--help");
+            assertEquals(0, help.status());
+            assertTrue(help.out().contains("--model"), help.out());
+            assertFalse(help.out().contains("--llm") || help.out().contains("--adapter"), help.out());
         }
     }
 

@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.seedj.core.image.ImagePreprocessor;
 import dev.seedj.core.weights.StateDict;
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -48,6 +48,25 @@ class LanguageCommandsTest {
         CliRun noAdapter = CliRun.of("imagine", "--adapter", dir.toString(), "a red circle");
         assertEquals(List.of("seed imagine: adapter directory " + dir + " has no adapter_config.json"),
                 noAdapter.errLines());
+    }
+
+    @Test
+    void captionGoesOnAfterABadImageAndFailsAtTheEnd() {
+        String[] models = {"--model", OracleCases.demoModel().toString(), "--llm", OracleCases.demoLlm().toString()};
+        CliRun one = CliRun.of(concat(models, photo));
+        assertEquals(0, one.status(), one.err());
+        CliRun run = CliRun.of(concat(models, photo, "no-such-picture.jpg", photo));
+        assertEquals(SeedCli.EXIT_FAILURE, run.status());
+        assertEquals(List.of(photo + "\t" + one.outLines().get(0), photo + "\t" + one.outLines().get(0)),
+                run.outLines());
+        assertEquals(List.of("seed caption: image no-such-picture.jpg does not exist"), run.errLines());
+    }
+
+    private static String[] concat(String[] models, String... images) {
+        List<String> args = new java.util.ArrayList<>(List.of("caption"));
+        args.addAll(List.of(models));
+        args.addAll(List.of(images));
+        return args.toArray(String[]::new);
     }
 
     @Test

@@ -39,6 +39,16 @@ class TokenizeCommandTest {
     }
 
     @Test
+    void theBundleRootIsAcceptedForItsTokenizer() {
+        Path bundle = new DefaultModels(Path.of(""), java.util.Map.of()).tokenizer().getParent();
+        String image = Oracle.path("images", "dog3.jpg").toString();
+        CliRun viaRoot = CliRun.of("tokenize", "--model", bundle.toString(), image);
+        assertEquals(0, viaRoot.status(), viaRoot.err());
+        CliRun viaDir = CliRun.of("tokenize", "--model", bundle.resolve("tokenizer").toString(), image);
+        assertEquals(viaDir.outLines(), viaRoot.outLines());
+    }
+
+    @Test
     void jsonLinesNameTheFileAndListTheCodes() {
         Path photo = Oracle.path("images", "dog3.jpg");
         CliRun run = CliRun.of("tokenize", "--json", "--model", OracleCases.demoModel().toString(), photo.toString());
@@ -69,6 +79,27 @@ class TokenizeCommandTest {
         assertEquals(SeedCli.EXIT_FAILURE, run.status());
         assertEquals(1, run.errLines().size(), run.err());
         assertTrue(run.errLines().get(0).startsWith("seed tokenize: ") && run.err().contains("notes.png"), run.err());
+    }
+
+    @Test
+    void aBadInputDoesNotStopTheOthers(@TempDir Path dir) throws Exception {
+        Path fake = Files.writeString(dir.resolve("notes.png"), "not a picture");
+        String good = Oracle.path("images", "dog3.jpg").toString();
+        String model = OracleCases.demoModel().toString();
+        CliRun run = CliRun.of("tokenize", "--model", model, fake.toString(), good, "no-such-picture.jpg", good);
+        assertEquals(SeedCli.EXIT_FAILURE, run.status(), "non-zero at the end");
+        assertEquals(2, run.outLines().size(), run.out());
+        assertTrue(run.outLines().stream().allMatch(l -> l.startsWith(good + "\t")), run.out());
+        assertEquals(2, run.errLines().size(), run.err());
+        assertTrue(run.errLines().get(0).contains("notes.png"), run.err());
+        assertEquals("seed tokenize: image no-such-picture.jpg does not exist", run.errLines().get(1));
+        CliRun json = CliRun.of("tokenize", "--json", "--model", model, good, "no-such-picture.jpg");
+        assertEquals(SeedCli.EXIT_FAILURE, json.status());
+        assertEquals(2, json.outLines().size(), json.out());
+        JsonObject error = JsonParser.parseString(json.outLines().get(1)).getAsJsonObject();
+        assertEquals("no-such-picture.jpg", error.get("file").getAsString());
+        assertEquals("image no-such-picture.jpg does not exist", error.get("error").getAsString());
+        assertTrue(JsonParser.parseString(json.outLines().get(0)).getAsJsonObject().has("codes"));
     }
 
     @Test

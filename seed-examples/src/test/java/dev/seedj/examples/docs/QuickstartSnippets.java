@@ -5,7 +5,7 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
 import ai.djl.repository.zoo.ZooModel;
 import dev.seedj.core.image.ImagePreprocessor;
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import dev.seedj.tokenizer.djl.SeedTokenizerModels;
 import java.awt.image.BufferedImage;
@@ -25,9 +25,10 @@ final class QuickstartSnippets {
         // snippet:tokenize
         try (SeedTokenizer tokenizer = SeedTokenizer.load(modelDir)) {  // seed-tokenizer.json + weights
             BufferedImage image = ImagePreprocessor.decode(photo);        // JPEG, PNG, BMP, GIF
-            int[] codes = tokenizer.tokenize(image);                      // 32 causal codes in [0, 8192)
-            float[][] conditioning = tokenizer.detokenize(codes);         // v1: 77 x 768, v2: 1 x 1024
-            System.out.println(Arrays.toString(codes));
+            int[] codes = tokenizer.tokenize(image);                      // numCodes() causal codes
+            float[][] conditioning = tokenizer.detokenize(codes);         // generation embeddings [N, D]
+            int codebook = tokenizer.config().codebook().size();          // SEED-mini 256, SEED 8192
+            System.out.println(Arrays.toString(codes) + " in [0, " + codebook + ")");
             System.out.println(conditioning.length + " x " + conditioning[0].length);
         }
         // end snippet

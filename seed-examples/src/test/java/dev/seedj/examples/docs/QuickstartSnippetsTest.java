@@ -26,7 +26,7 @@ class QuickstartSnippetsTest {
     @Test
     void tokenizeSnippetPrintsTheReferenceCodesAndTheConditioningShape() throws Exception {
         List<String> lines = printed(() -> QuickstartSnippets.tokenizeAndDetokenize(model, model.resolve("example.jpg")));
-        assertEquals(List.of(CAT_MAIN, "77 x 768"), lines);
+        assertEquals(List.of(CAT_MAIN + " in [0, 8192)", "77 x 768"), lines);
     }
 
     @Test

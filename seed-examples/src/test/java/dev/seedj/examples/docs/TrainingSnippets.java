@@ -19,7 +19,7 @@ final class TrainingSnippets {
 
     static void trainTokenizer() throws Exception {
         // snippet:tokenizer-training
-        TrainingConfig config = TrainingConfig.load(Path.of("stage1.json"));   // see the TrainingConfig reference
+        TrainingConfig config = TrainingConfig.load(Path.of("stage1.json"));   // see the training-config reference
         TokenizerTraining.stage1(config, Path.of("models/stage1-start"), Path.of("data/cc3m"),
                 Path.of("models/bert-base-uncased/vocab.txt"), Stage1Options.reference(30523));
         try (GenerationTargets targets = FileGenerationTargets.open(Path.of("data/cc3m-targets"))) {

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.seedj.examples.shapes.ShapesWorld;
-import dev.seedj.llm.SeedOpt;
+import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import dev.seedj.core.config.ConfigValue;
 import com.google.gson.JsonParser;
 import dev.seedj.llm.text.TextTokenizer;
 import java.io.BufferedReader;
@@ -60,7 +61,10 @@ public final class LmDataset {
                                 + " tokens but the model takes at most " + maxLength);
                     }
                     out.add(e);
-                } catch (IllegalArgumentException | IllegalStateException | JsonParseException e) {
+                } catch (JsonParseException e) {
+                    throw new IllegalArgumentException(file + " line " + number + ": not valid JSON ("
+                            + ConfigValue.describe(e) + ")", e);
+                } catch (IllegalArgumentException | IllegalStateException e) {
                     throw new IllegalArgumentException(file + " line " + number + ": " + e.getMessage(), e);
                 }
             }

@@ -1,17 +1,12 @@
 package dev.seedj.llm.train;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
 import dev.seedj.core.train.TrainingConfig;
 import dev.seedj.llm.LoraConfig;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * What a LoRA fine-tuning run of an OPT model needs besides its data, as one JSON file:
@@ -90,84 +85,54 @@ public record LoraTrainingSpec(Path model, Path tokenizer, Path adapter, LoraCon
      * @throws IllegalArgumentException naming the unreadable file or the bad field
      */
     public static LoraTrainingSpec load(Path file) {
-        try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read LoRA training spec " + file + ": " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        return ConfigValue.readFile(file, LoraTrainingSpec::fromJson);
     }
 
     /**
      * @param json the JSON text
      * @return the spec
-     * @throws IllegalArgumentException naming the bad field
+     * @throws ConfigException naming the bad field
      */
     public static LoraTrainingSpec parse(String json) {
-        JsonObject o;
-        try {
-            JsonElement root = JsonParser.parseString(json);
-            if (!root.isJsonObject()) {
-                throw new IllegalArgumentException("LoRA training spec must be a JSON object");
-            }
-            o = root.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException("LoRA training spec is not valid JSON: " + e.getMessage(), e);
-        }
-        Set<String> unknown = new TreeSet<>(o.keySet());
-        unknown.removeAll(KEYS);
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("LoRA training spec has unknown key(s) " + unknown + "; known keys: "
-                    + new TreeSet<>(KEYS));
-        }
+        return fromJson(ConfigValue.parse(json));
+    }
+
+    private static LoraTrainingSpec fromJson(ConfigValue o) {
+        o.rejectUnknownKeys(KEYS);
         LoraConfig lora = null;
-        JsonElement l = o.get("lora");
-        if (l != null && !l.isJsonNull()) {
-            if (!l.isJsonObject()) {
-                throw new IllegalArgumentException("LoRA training spec: \"lora\" must be an object of"
-                        + " adapter_config.json fields");
+        ConfigValue l = o.get("lora");
+        if (l.isPresent()) {
+            if (!l.isObject()) {
+                throw l.error("must be an object of adapter_config.json fields");
             }
-            JsonObject c = l.getAsJsonObject().deepCopy();
+            JsonObject c = l.json().getAsJsonObject();
             if (!c.has("peft_type")) {
                 c.addProperty("peft_type", "LORA");
             }
             if (!c.has("task_type")) {
                 c.addProperty("task_type", "CAUSAL_LM");
             }
-            lora = LoraConfig.parse(c.toString());
+            try {
+                lora = LoraConfig.parse(c.toString());
+            } catch (ConfigException e) {
+                throw new ConfigException(l.path() + e.path().substring(1), e.problem());
+            }
         }
-        JsonElement t = o.get("training");
-        if (t == null || !t.isJsonObject()) {
-            throw new IllegalArgumentException(
-                    "LoRA training spec: \"training\" must be an object (a training config)");
-        }
-        return new LoraTrainingSpec(path(o, "model"), path(o, "tokenizer"), path(o, "adapter"), lora,
-                Math.toIntExact(integer(o, "vocab_size")), integer(o, "init_seed"),
-                TrainingConfig.fromJson(t.getAsJsonObject()));
-    }
-
-    private static long integer(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return 0;
+        ConfigValue t = o.get("training");
+        if (!t.isObject()) {
+            throw t.error("must be an object (a training config)");
         }
         try {
-            return e.getAsBigDecimal().longValueExact();
-        } catch (ArithmeticException | NumberFormatException | UnsupportedOperationException
-                | IllegalStateException ex) {
-            throw new IllegalArgumentException("LoRA training spec: \"" + key + "\" must be an integer, got " + e, ex);
+            return new LoraTrainingSpec(path(o.get("model")), path(o.get("tokenizer")), path(o.get("adapter")), lora,
+                    o.get("vocab_size").asInt(0), o.get("init_seed").asLong(0), TrainingConfig.fromJson(t));
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw o.error(e.getMessage());
         }
     }
 
-    private static Path path(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw new IllegalArgumentException("LoRA training spec: \"" + key + "\" must be a path string, got " + e);
-        }
-        return Path.of(e.getAsString());
+    private static Path path(ConfigValue v) {
+        return v.isPresent() ? Path.of(v.asString()) : null;
     }
 }

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
-import dev.seedj.core.nn.ActivationFunction;
 import dev.seedj.core.nn.KvCache;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /** Sampling, beam search, stop tokens, streaming and memory use of the generator on a small random model. */
 class GenerationTest {
     private static final OptConfig CONFIG =
-            new OptConfig(120, 32, 2, 4, 64, 64, 32, true, ActivationFunction.RELU, true, true, false, 1, 2, 2);
+            OptConfig.builder().vocabSize(120).hiddenSize(32).numLayers(2).numHeads(4).ffnDim(64).maxPositions(64).build();
     private static final long[][] PROMPT = {{2, 17, 33, 90, 5}};
     private static OptModel model;
     private static Generator generator;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import dev.seedj.core.nn.ActivationFunction;
 import dev.seedj.llm.OptConfig;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.Vocabulary;
@@ -23,7 +22,8 @@ class ImageConstraintTest {
     private static final int EOS = 2;
 
     private static OptConfig config(boolean tied) {
-        return new OptConfig(8294, 16, 2, 2, 32, 128, 16, true, ActivationFunction.RELU, tied, true, false, 1, 2, EOS);
+        return OptConfig.builder().vocabSize(8294).hiddenSize(16).numLayers(2).numHeads(2).ffnDim(32).maxPositions(128)
+                .tieWordEmbeddings(tied).eosTokenId(EOS).build();
     }
 
     private static GenerationConfig.Builder constrained(int maxNew) {

@@ -64,6 +64,7 @@ class LmDatasetTest {
         assertBad(dir, "{\"input_ids\": [2, 5], \"labels\": [-100, -100]}\n", "line 1", "no target token");
         assertBad(dir, "{\"input_ids\": [2, 5], \"labels\": [5]}\n", "line 1", "2 input ids but 1 labels");
         assertBad(dir, "{\"prompt_ids\": [2, 1.5], \"target_ids\": [9]}\n", "line 1", "not an integer");
+        assertBad(dir, "{\"prompt_ids\" [2]}\n", "line 1", "not valid JSON");
         assertBad(dir, "{\"prompt_ids\": [2, 3, 4], \"target_ids\": [9]}\n", "line 1", "at most 3");
         assertBad(dir, "not json\n", "line 1", "");
         assertBad(dir, "\n", "d.jsonl", "no example");
@@ -109,5 +110,7 @@ class LmDatasetTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LmDataset.read(data, null, 2, 3));
         assertTrue(e.getMessage().contains(where) && e.getMessage().contains(what), e.getMessage());
+        assertTrue(!e.getMessage().contains("LENIENT") && !e.getMessage().contains("https://"),
+                "no Gson advice: " + e.getMessage());
     }
 }

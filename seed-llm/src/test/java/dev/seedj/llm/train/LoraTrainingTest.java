@@ -151,8 +151,8 @@ class LoraTrainingTest {
     /** Trains a fresh adapter (batch 1, so the shuffled order matters) to {@code steps}, resuming from {@code out}. */
     private static List<TrainingRecord> run(OptModel base, LoraConfig lora, List<LmExample> examples, long steps,
             Path out, long initSeed) {
-        TrainingConfig config = new TrainingConfig(3e-3, 0, 0, 0, steps, TrainingConfig.Schedule.CONSTANT, 0.05, 0.9,
-                0.999, 1e-8, 1, 1, 1.0, 0, 10, out, 5);
+        TrainingConfig config = TrainingConfig.builder(3e-3, steps, 1, out).schedule(TrainingConfig.Schedule.CONSTANT)
+                .clipNorm(1.0).checkpointEvery(0).logEvery(10).seed(5).build();
         try (OptModel model = LoraTraining.adapted(base, lora, null, initSeed)) {
             return LoraTraining.train(model, examples, config).records();
         }

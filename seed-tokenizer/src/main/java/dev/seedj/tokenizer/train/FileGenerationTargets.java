@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * {@link GenerationTargets} read from checkpoint files (safetensors recommended; anything {@link StateDict#open}
  * reads), one tensor per example and head: {@code <key>.image_embeds} [F] and {@code <key>.text_features} [T, D],
- * where {@code <key>} is the example's dataset key (for a JSONL dataset: its image file name). Several files or a
+ * where {@code <key>} is the example's dataset key (for a JSONL dataset: its image path as written in the JSONL,
+ * e.g. {@code imgs/4.png}) or that path's file name alone ({@code 4.png}); both are accepted. Several files or a
  * directory of shards may be given; tensors are read lazily, batch by batch.
  *
  * <p>Safe for concurrent reads; {@link #close()} must not race with them.
@@ -50,10 +51,7 @@ public final class FileGenerationTargets implements GenerationTargets {
     private NDArray stack(List<String> keys, String suffix, NDManager manager) {
         NDList rows = new NDList(keys.size());
         for (String key : keys) {
-            String name = key + suffix;
-            if (!tensors.contains(name)) {
-                throw new IllegalArgumentException("no generation target '" + name + "' in the target files");
-            }
+            String name = targetName(key, suffix);
             NDArray row = tensors.get(name, manager);
             if (!rows.isEmpty() && !rows.get(0).getShape().equals(row.getShape())) {
                 throw new IllegalArgumentException("generation target '" + name + "' has shape " + row.getShape()
@@ -62,6 +60,23 @@ public final class FileGenerationTargets implements GenerationTargets {
             rows.add(row);
         }
         return NDArrays.stack(rows); // [B, ...]
+    }
+
+    /**
+     * The target of an example: under its dataset key as written (e.g. {@code imgs/4.png}) or under its image
+     * file name alone ({@code 4.png}).
+     */
+    private String targetName(String key, String suffix) {
+        String asWritten = key + suffix;
+        if (tensors.contains(asWritten)) {
+            return asWritten;
+        }
+        String fileName = key.substring(key.lastIndexOf('/') + 1) + suffix;
+        if (tensors.contains(fileName)) {
+            return fileName;
+        }
+        throw new IllegalArgumentException("no generation target '" + asWritten + "'"
+                + (fileName.equals(asWritten) ? "" : " nor '" + fileName + "'") + " in the target files");
     }
 
     @Override

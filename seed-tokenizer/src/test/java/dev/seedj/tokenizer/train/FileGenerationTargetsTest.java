@@ -38,6 +38,13 @@ class FileGenerationTargetsTest {
                 IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
                         () -> targets.imageEmbeds(List.of("a.jpg", "c.jpg"), manager));
                 assertTrue(shape.getMessage().contains("c.jpg.image_embeds"), shape.getMessage());
+                // a JSONL key is the image path as written; a target under the file name alone is found too
+                assertArrayEquals(new float[] {4, 5, 6, 1, 2, 3},
+                        targets.imageEmbeds(List.of("imgs/b.jpg", "a.jpg"), manager).toFloatArray());
+                IllegalArgumentException neither = assertThrows(IllegalArgumentException.class,
+                        () -> targets.imageEmbeds(List.of("imgs/d.jpg"), manager));
+                assertTrue(neither.getMessage().contains("'imgs/d.jpg.image_embeds' nor 'd.jpg.image_embeds'"),
+                        neither.getMessage());
             }
         }
     }

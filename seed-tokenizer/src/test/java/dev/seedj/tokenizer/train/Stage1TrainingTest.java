@@ -46,8 +46,8 @@ class Stage1TrainingTest {
 
     private static List<TrainingRecord> train(Stage1Network network, BertWordPieceTokenizer tokenizer, Path out,
             long steps) {
-        TrainingConfig config = new TrainingConfig(2e-3, 0, 0, 0, steps, TrainingConfig.Schedule.CONSTANT, 0.05, 0.9,
-                0.999, 1e-8, 4, 1, 0, 0, 50, out, 3);
+        TrainingConfig config = TrainingConfig.builder(2e-3, steps, 4, out).schedule(TrainingConfig.Schedule.CONSTANT)
+                .checkpointEvery(0).logEvery(50).seed(3).build();
         try (TrainingLoop<TokenizerBatch> loop = TrainingLoop.<TokenizerBatch>builder(config)
                 .parameters(TrainableParameter.lavisGroups(network.trainableParameters()))
                 .data(new SyntheticData(4, 5))

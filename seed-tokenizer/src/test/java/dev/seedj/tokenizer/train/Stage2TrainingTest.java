@@ -29,8 +29,8 @@ class Stage2TrainingTest {
     }
 
     private static TrainingConfig config(Path out, long steps, long checkpointEvery) {
-        return new TrainingConfig(2e-3, 0, 0, 0, steps, TrainingConfig.Schedule.CONSTANT, 0.05, 0.9, 0.999, 1e-8, 4,
-                1, 0, checkpointEvery, 50, out, 7);
+        return TrainingConfig.builder(2e-3, steps, 4, out).schedule(TrainingConfig.Schedule.CONSTANT)
+                .checkpointEvery(checkpointEvery).logEvery(50).seed(7).build();
     }
 
     private static TrainingLoop<TokenizerBatch> loop(Stage2Network network, TrainingConfig config) {

@@ -63,8 +63,7 @@ class TokenizerTrainingTest {
     }
 
     private static TrainingConfig config(Path out) {
-        return new TrainingConfig(1e-3, 0, 0, 0, 4, TrainingConfig.Schedule.COSINE, 0.05, 0.9, 0.999, 1e-8, 4, 1, 1.0,
-                0, 2, out, 1);
+        return TrainingConfig.builder(1e-3, 4, 4, out).clipNorm(1.0).checkpointEvery(0).logEvery(2).seed(1).build();
     }
 
     @Test

@@ -27,8 +27,8 @@ class TrainingDeterminismBenchmarkTest {
             Engine.getInstance().setRandomSeed(1234);
             Stage2Network network = new Stage2Network(SyntheticData.config(), SyntheticData.options());
             SyntheticData.initialize(network, manager);
-            TrainingConfig config = new TrainingConfig(2e-3, 0, 0, 0, 300, TrainingConfig.Schedule.CONSTANT, 0.05,
-                    0.9, 0.999, 1e-8, 4, 1, 0, 0, 1000, out, 7);
+            TrainingConfig config = TrainingConfig.builder(2e-3, 300, 4, out).schedule(TrainingConfig.Schedule.CONSTANT)
+                    .checkpointEvery(0).logEvery(1000).seed(7).build();
             SyntheticData data = new SyntheticData(4, 99);
             try (TrainingLoop<TokenizerBatch> loop = TrainingLoop.<TokenizerBatch>builder(config)
                     .parameters(TrainableParameter.lavisGroups(network.trainableParameters()))

@@ -1,11 +1,16 @@
-package dev.seedj.llm;
+package dev.seedj.multimodal;
 
+import dev.seedj.llm.LoraAdapter;
+import dev.seedj.llm.OptModel;
+import dev.seedj.llm.PromptTemplates;
+import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.Generator;
 import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -36,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SeedOpt implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SeedOpt.class);
+    /** Rows an OPT embedding table may have beyond its text vocabulary without image tokens (padding to 8). */
+    private static final int VOCABULARY_PADDING = 8;
 
     private final OptModel base;
     private final OptModel model;
@@ -63,7 +70,8 @@ public final class SeedOpt implements AutoCloseable {
      * @param adapterDirOrNull a PEFT LoRA adapter directory, or null for the model as it is
      * @param imageTokenizer the SEED tokenizer whose codes the model reads and writes (not closed by this object)
      * @return the model
-     * @throws IllegalArgumentException if the vocabulary, the adapter and the model do not fit together
+     * @throws IllegalArgumentException if the vocabulary, the adapter and the model do not fit together, or the
+     *     language model was trained for another codebook size than the image tokenizer's (naming both)
      */
     public static SeedOpt load(Path llmDir, Path adapterDirOrNull, SeedTokenizer imageTokenizer) {
         Objects.requireNonNull(imageTokenizer, "imageTokenizer");
@@ -72,12 +80,16 @@ public final class SeedOpt implements AutoCloseable {
         OptModel base = null;
         try {
             base = OptModel.load(llmDir);
+            int codebook = imageTokenizer.config().codebook().size();
             if (adapterDirOrNull == null) {
+                checkCodebook(llmDir, base.config().vocabSize(), text, codebook);
                 fitVocabulary(base, text.size(), -1);
                 return new SeedOpt(base, base, text, imageTokenizer, templates);
             }
             try (LoraAdapter adapter = LoraAdapter.load(adapterDirOrNull)) {
-                fitVocabulary(base, text.size(), savedVocabularyRows(base, adapter));
+                long saved = savedVocabularyRows(base, adapter);
+                checkCodebook(llmDir, saved >= 0 ? saved : base.config().vocabSize(), text, codebook);
+                fitVocabulary(base, text.size(), saved);
                 OptModel adapted = base.withAdapter(adapter);
                 return new SeedOpt(base, adapted, text, imageTokenizer, templates);
             }
@@ -90,9 +102,25 @@ public final class SeedOpt implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a language model trained for another codebook size than the image tokenizer's. An embedding table
+     * with more than {@value #VOCABULARY_PADDING} rows beyond the text vocabulary (OPT pads its table to a
+     * multiple of 8) holds image tokens: text + codes + {@code <img>} + {@code </img>}.
+     */
+    private static void checkCodebook(Path llmDir, long rows, TextTokenizer text, int codebook) {
+        long textTokens = text.imageVocabulary().tokenId(0);
+        long trainedCodes = rows - textTokens - 2;
+        if (rows - textTokens > VOCABULARY_PADDING && trainedCodes != codebook) {
+            throw new IllegalArgumentException("the language model in " + llmDir + " reads and writes " + trainedCodes
+                    + " image codes (" + rows + " embedding rows = " + textTokens + " text tokens + " + trainedCodes
+                    + " codes + <img>, </img>) but the image tokenizer's codebook has " + codebook
+                    + " codes: use a tokenizer and a language model of the same codebook size");
+        }
+    }
+
     /** The rows of a saved embedding or head matrix in the adapter, or -1 if it saves neither. */
     private static long savedVocabularyRows(OptModel base, LoraAdapter adapter) {
-        for (String name : List.of(base.network().embedTokensKey(), base.network().lmHeadKey())) {
+        for (String name : base.vocabularyMatrixKeys()) {
             String key = LoraAdapter.KEY_PREFIX + name;
             if (adapter.keys().contains(key)) {
                 return adapter.get(key).getShape().get(0);
@@ -128,6 +156,33 @@ public final class SeedOpt implements AutoCloseable {
     public String caption(BufferedImage image) {
         int[] codes = images.tokenize(image);
         return complete(templates.captionPrompt(codes));
+    }
+
+    /**
+     * Captions several images in one batch: the images are tokenized together and their prompts go through
+     * the language model as one left-padded batch (greedy, like {@link #caption(BufferedImage)}, which gives the
+     * same captions one at a time).
+     *
+     * @param images any images
+     * @return one caption per image, in order
+     * @throws IllegalArgumentException if the list is empty or holds null
+     */
+    public List<String> caption(List<BufferedImage> images) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no image to caption");
+        }
+        int[][] codes = this.images.tokenize(images);
+        List<long[]> prompts = new ArrayList<>(codes.length);
+        for (int[] c : codes) {
+            prompts.add(promptIds(templates.captionPrompt(c)));
+        }
+        int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+        int[][] tokens = generator.generate(prompts, completionConfig(longest), null).tokens();
+        List<String> captions = new ArrayList<>(tokens.length);
+        for (int[] row : tokens) {
+            captions.add(decodeCompletion(row));
+        }
+        return captions;
     }
 
     /**
@@ -175,16 +230,25 @@ public final class SeedOpt implements AutoCloseable {
 
     private String complete(String promptText) {
         long[] ids = promptIds(promptText);
-        int room = model.config().maxPositions() - ids.length;
+        int[] tokens = generator.generate(new long[][] {ids}, null, completionConfig(ids.length), null).tokens()[0];
+        return decodeCompletion(tokens);
+    }
+
+    /** Greedy text after a prompt of {@code promptLength} tokens, within the position table. */
+    private GenerationConfig completionConfig(int promptLength) {
+        int room = model.config().maxPositions() - promptLength;
         if (room <= 0) {
-            throw new IllegalArgumentException("the prompt has " + ids.length + " tokens: no room left in the position"
-                    + " table of max_position_embeddings = " + model.config().maxPositions());
+            throw new IllegalArgumentException("the prompt has " + promptLength + " tokens: no room left in the"
+                    + " position table of max_position_embeddings = " + model.config().maxPositions());
         }
-        GenerationConfig config = GenerationConfig.builder()
+        return GenerationConfig.builder()
                 .maxNewTokens(Math.min(templates.maxNewTokens(), room))
                 .imageConstraint(vocabulary, images.config().numCodes())
                 .build();
-        int[] tokens = generator.generate(new long[][] {ids}, null, config, null).tokens()[0];
+    }
+
+    /** The generated tokens as text: the end-of-sequence token dropped, special tokens skipped. */
+    private String decodeCompletion(int[] tokens) {
         long[] out = Arrays.stream(tokens).filter(t -> t != model.config().eosTokenId()).asLongStream().toArray();
         return text.decode(out, true).trim();
     }

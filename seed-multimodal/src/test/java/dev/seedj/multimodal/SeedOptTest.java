@@ -1,4 +1,4 @@
-package dev.seedj.llm;
+package dev.seedj.multimodal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +10,11 @@ import ai.djl.engine.Engine;
 import com.google.gson.JsonObject;
 import dev.seedj.core.testing.Oracle;
 import dev.seedj.core.weights.StateDict;
+import dev.seedj.llm.LoraAdapter;
+import dev.seedj.llm.OptModel;
+import dev.seedj.llm.PromptTemplates;
+import dev.seedj.llm.TinyModels;
+import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.Generator;
 import dev.seedj.llm.text.ByteLevelAlphabet;
@@ -22,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -160,20 +166,34 @@ class SeedOptTest {
     }
 
     @Test
-    void templatesComeFromTheJsonNextToTheModel(@TempDir Path dir) throws Exception {
+    void aTokenizerOfAnotherCodebookSizeIsRefusedNamingBothSizes() {
+        TokenizerConfig small = TokenizerConfig.parse(V2_TINY.replace("\"size\": 8192", "\"size\": 256"));
+        try (SeedTokenizer other = SeedTokenizer.withRandomWeights(small, Engine.getInstance().defaultDevice())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SeedOpt.load(llmDir, Oracle.path("opt-tiny", "lora_adapter"), other));
+            assertTrue(e.getMessage().contains("8192 image codes") && e.getMessage().contains("has 256 codes"),
+                    e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> SeedOpt.load(llmDir, null, other));
+            assertTrue(e.getMessage().contains("8192 image codes") && e.getMessage().contains("has 256 codes"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void batchedCaptionsEqualOneAtATime() {
+        BufferedImage other = new BufferedImage(40, 70, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = other.createGraphics();
+        g.setColor(Color.BLUE);
+        g.fillRect(5, 5, 30, 50);
+        g.dispose();
+        List<String> batched = seed.caption(List.of(picture, other, picture));
+        assertEquals(List.of(seed.caption(picture), seed.caption(other), seed.caption(picture)), batched);
+        assertThrows(IllegalArgumentException.class, () -> seed.caption(List.of()));
+    }
+
+    @Test
+    void theDefaultTemplatesAreUsedWithoutAJson() {
         assertEquals(PromptTemplates.defaults(), seed.templates());
-        Files.writeString(dir.resolve(PromptTemplates.FILE_NAME), "{\"caption\": \"{image}A photo of\", \"max_new_tokens\": 5}");
-        PromptTemplates t = PromptTemplates.load(dir);
-        assertEquals("<img><img_00001><img_00002></img>A photo of", t.captionPrompt(new int[] {1, 2}));
-        assertEquals(5, t.maxNewTokens());
-        assertEquals(PromptTemplates.defaults().answer(), t.answer());
-        assertEquals("a dog<img>", t.imageGenerationPrompt("a dog"));
-        Files.writeString(dir.resolve(PromptTemplates.FILE_NAME), "{\"caption\": \"no image here\"}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir));
-        assertTrue(e.getMessage().contains("{image}"));
-        Files.writeString(dir.resolve(PromptTemplates.FILE_NAME), "{\"captoin\": \"{image}\"}");
-        e = assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir));
-        assertTrue(e.getMessage().contains("captoin"));
     }
 
     @Test
