@@ -123,6 +123,16 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /**
+     * @param dir a directory
+     * @return true if it holds the files {@link #load(Path)} reads: {@code tokenizer.model}, {@code tokenizer.json}
+     *     or {@code vocab.json} + {@code merges.txt}
+     */
+    public static boolean isPresent(Path dir) {
+        return Files.isRegularFile(dir.resolve("tokenizer.model")) || Files.isRegularFile(dir.resolve("tokenizer.json"))
+                || Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"));
+    }
+
+    /**
      * Encodes plain text: special and image token strings in it are ordinary characters.
      *
      * @param text any text, e.g. from a user
