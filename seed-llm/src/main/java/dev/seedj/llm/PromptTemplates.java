@@ -89,7 +89,7 @@ public record PromptTemplates(String caption, String answer, String imageGenerat
      * SEED-LLaMA 8B (Vicuna-7B based): {@code <s>USER: <img>..</img>question\nASSISTANT:}, and
      * {@code <s>USER: prompt\nASSISTANT:} for text to image, as {@code scripts/seed_llama_inference_8B.py}.
      *
-     * @return the 8B formats; a caption answers "{@value #CAPTION_QUESTION}"
+     * @return the 8B formats; a caption answers "Describe the image."
      */
     public static PromptTemplates seedLlama8b() {
         return new PromptTemplates("USER: {image}" + CAPTION_QUESTION + "\nASSISTANT:", "USER: {image}{question}\nASSISTANT:",
@@ -100,7 +100,7 @@ public record PromptTemplates(String caption, String answer, String imageGenerat
      * SEED-LLaMA 14B (LLaMA2-13B based): {@code <s>[INST] <img>..</img>question [/INST]\n}, and
      * {@code <s>[INST] prompt [/INST]\n} for text to image, as {@code scripts/seed_llama_inference_14B.py}.
      *
-     * @return the 14B formats; a caption answers "{@value #CAPTION_QUESTION}"
+     * @return the 14B formats; a caption answers "Describe the image."
      */
     public static PromptTemplates seedLlama14b() {
         return new PromptTemplates("[INST] {image}" + CAPTION_QUESTION + " [/INST]\n", "[INST] {image}{question} [/INST]\n",

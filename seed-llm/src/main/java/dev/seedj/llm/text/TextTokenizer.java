@@ -28,8 +28,7 @@ import org.slf4j.LoggerFactory;
  * Image tokens the files do not have get new ids after the largest one, in SEED's order: {@code <img_00000>} ...
  * then {@code <img>}, {@code </img>}.
  *
- * <h2>Special strings in text (tiktoken's {@code allowed_special} rule)</h2>
- * {@link #encode(String)} treats its text as plain text: a user who writes {@code <img_01234>}, {@code </s>} or
+ * <p><b>Special strings in text</b> (tiktoken's {@code allowed_special} rule): {@link #encode(String)} treats its text as plain text: a user who writes {@code <img_01234>}, {@code </s>} or
  * {@code <|endoftext|>} gets the ids of those characters, never the image or control token, so user text cannot
  * inject image codes or end a sequence (for GPT-2 files the ids are exactly GPT-2's / tiktoken's
  * {@code encode(text, disallowed_special=())}). Only strings the caller names in
@@ -49,6 +48,7 @@ public final class TextTokenizer implements AutoCloseable {
 
     private final TextCodec codec;
     private final Map<String, SpecialToken> specials;
+    private final Set<String> specialTexts;
     private final Map<Integer, SpecialToken> specialsById;
     private final SpecialTokenTrie trie;
     private final Vocabulary imageVocabulary;
@@ -66,6 +66,7 @@ public final class TextTokenizer implements AutoCloseable {
                 byId.putIfAbsent(t.id(), t);
             }
             this.specials = byText;
+            this.specialTexts = Set.copyOf(byText.keySet());
             this.specialsById = byId;
             this.trie = new SpecialTokenTrie(byText.values());
             this.imageVocabulary = Vocabulary.lookup(numImageCodes,
@@ -159,7 +160,7 @@ public final class TextTokenizer implements AutoCloseable {
 
     /** @return every string that {@link #encode(String, Set)} can match: special, added and image tokens */
     public Set<String> specialTokens() {
-        return Set.copyOf(specials.keySet());
+        return specialTexts;
     }
 
     /** @return a new builder of a prompt's ids from plain text and tokens given by id */
@@ -169,7 +170,7 @@ public final class TextTokenizer implements AutoCloseable {
 
     /** Splits trusted text on every special string (for {@link PromptIds}). */
     List<Segment> splitSpecial(String text) {
-        return trie.split(text, specials.keySet());
+        return trie.split(text, specialTexts);
     }
 
     /**
