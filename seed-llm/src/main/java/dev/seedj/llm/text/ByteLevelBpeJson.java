@@ -173,17 +173,21 @@ final class ByteLevelBpeJson {
      *
      * @param tokenizerJson a tokenizer.json object, changed in place
      * @param tokens token texts, in the order their ids are given
+     * @return how many were added
      */
-    static void addMissing(JsonObject tokenizerJson, List<String> tokens) {
+    static int addMissing(JsonObject tokenizerJson, List<String> tokens) {
         Map<String, Integer> known = tokenIds(tokenizerJson);
         int next = known.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         JsonElement addedElement = tokenizerJson.get("added_tokens");
         JsonArray added = addedElement != null && addedElement.isJsonArray() ? addedElement.getAsJsonArray() : new JsonArray();
         tokenizerJson.add("added_tokens", added);
+        int count = 0;
         for (String t : tokens) {
             if (!known.containsKey(t)) {
                 added.add(addedToken(next++, t));
+                count++;
             }
         }
+        return count;
     }
 }

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A tokenizer described by a Hugging Face {@code tokenizer.json}, or by a GPT-2 style {@code vocab.json} +
@@ -29,6 +31,7 @@ import java.util.Map;
  * <p>Thread-safe: the Rust tokenizers are immutable; {@link #close()} must not race with use.
  */
 final class HuggingFaceJsonCodec implements TextCodec {
+    private static final Logger LOG = LoggerFactory.getLogger(HuggingFaceJsonCodec.class);
     /** Special tokens registered when present in a vocab.json: OPT's, then GPT-2's. */
     private static final List<String> KNOWN_SPECIALS = List.of("<s>", "<pad>", "</s>", "<unk>", "<|endoftext|>");
     /** The BOS/EOS fallback when special_tokens_map.json does not name one: OPT's {@code </s>}, GPT-2's, LLaMA's. */
@@ -99,12 +102,15 @@ final class HuggingFaceJsonCodec implements TextCodec {
             specials.addAll(mapTokens(specialsMap));
             json = ByteLevelBpeJson.build(vocabFile, merges, specials);
         }
-        ByteLevelBpeJson.addMissing(json, imageTokens);
+        int appended = ByteLevelBpeJson.addMissing(json, imageTokens);
         Map<String, Integer> ids = ByteLevelBpeJson.tokenIds(json);
         List<SpecialToken> specials = ByteLevelBpeJson.addedTokens(json);
         int size = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         int bos = sequenceToken(specialsMap, "bos_token", ids);
         int eos = sequenceToken(specialsMap, "eos_token", ids);
+        if (appended > 0) {
+            LOG.info("added {} image tokens to the text tokenizer of {} (ids up to {})", appended, dir, size - 1);
+        }
         return new TokenizerParts(new HuggingFaceJsonCodec(json), specials, bos, eos, size);
     }
 

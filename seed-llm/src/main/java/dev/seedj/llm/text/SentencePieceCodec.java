@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * LLaMA's tokenizer as transformers 4.30.2's slow {@code LlamaTokenizer} runs it, from {@code tokenizer.model}
@@ -46,6 +48,7 @@ import java.util.Set;
  * use.
  */
 final class SentencePieceCodec implements TextCodec {
+    private static final Logger LOG = LoggerFactory.getLogger(SentencePieceCodec.class);
     /** The special-token attributes in the order transformers registers them. */
     private static final List<String> ATTRIBUTES =
             List.of("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
@@ -92,85 +95,34 @@ final class SentencePieceCodec implements TextCodec {
     static TokenizerParts load(Path dir, List<String> imageTokens) {
         SentencePieceModel model = SentencePieceModel.read(dir.resolve("tokenizer.model"));
         int textVocab = model.pieces().size();
-        // added_tokens.json: as the slow tokenizer requires, ids continue the sentencepiece vocabulary
-        Map<String, Integer> addedIds = new LinkedHashMap<>();
-        Path addedFile = dir.resolve("added_tokens.json");
-        JsonObject addedJson = readObject(addedFile);
-        if (addedJson != null) {
-            List<Map.Entry<String, Integer>> entries = new ArrayList<>();
-            for (Map.Entry<String, JsonElement> e : addedJson.entrySet()) {
-                entries.add(Map.entry(e.getKey(), intValue(addedFile, e.getKey(), e.getValue())));
-            }
-            entries.sort(Map.Entry.comparingByValue());
-            for (Map.Entry<String, Integer> e : entries) {
-                int expected = textVocab + addedIds.size();
-                if (e.getValue() != expected) {
-                    throw new IllegalArgumentException(addedFile + ": token '" + e.getKey() + "' has id " + e.getValue()
-                            + " but added tokens must continue the " + textVocab + "-piece sentencepiece vocabulary"
-                            + " without gaps (expected " + expected + ")");
-                }
-                if (model.id(e.getKey()) >= 0) {
-                    throw new IllegalArgumentException(addedFile + ": token '" + e.getKey()
-                            + "' is already sentencepiece piece " + model.id(e.getKey()));
-                }
-                addedIds.put(e.getKey(), e.getValue());
-            }
-        }
-        // special tokens: special_tokens_map.json over tokenizer_config.json over LlamaTokenizer's defaults
-        Path mapFile = dir.resolve("special_tokens_map.json");
-        Path configFile = dir.resolve("tokenizer_config.json");
-        JsonObject map = readObject(mapFile);
-        JsonObject config = readObject(configFile);
-        List<Special> specials = new ArrayList<>();
+        Map<String, Integer> addedIds = readAddedTokens(dir.resolve("added_tokens.json"), model);
+        JsonObject config = readObject(dir.resolve("tokenizer_config.json"));
         Map<String, String> byAttribute = new HashMap<>();
-        for (String attribute : ATTRIBUTES) {
-            JsonElement value = map != null && map.has(attribute) ? map.get(attribute)
-                    : config != null && config.has(attribute) ? config.get(attribute) : null;
-            Special s = value == null ? (DEFAULTS.containsKey(attribute) ? new Special(DEFAULTS.get(attribute), false, false) : null)
-                    : special(value, WRAPPED.contains(attribute), map != null && map.has(attribute) ? mapFile : configFile);
-            if (s != null) {
-                specials.add(s);
-                byAttribute.put(attribute, s.text());
-            }
-        }
-        JsonElement additional = map != null && map.has("additional_special_tokens") ? map.get("additional_special_tokens")
-                : config != null ? config.get("additional_special_tokens") : null;
-        if (additional != null && additional.isJsonArray()) {
-            for (JsonElement e : additional.getAsJsonArray()) {
-                Special s = special(e, false, mapFile);
-                if (s != null) {
-                    specials.add(s);
-                }
-            }
-        }
+        List<Special> specials = readSpecials(dir, config, byAttribute);
         // transformers' sanitize_special_tokens: a special token in neither vocabulary becomes an added token
         for (Special s : specials) {
             if (!addedIds.containsKey(s.text()) && model.id(s.text()) < 0 && !s.text().equals(byAttribute.get("unk_token"))) {
                 addedIds.put(s.text(), textVocab + addedIds.size());
             }
         }
+        int appended = 0;
         for (String image : imageTokens) {
             if (!addedIds.containsKey(image) && model.id(image) < 0) {
                 addedIds.put(image, textVocab + addedIds.size());
+                appended++;
             }
         }
-        // the string -> token table with the whitespace rules
-        Map<String, SpecialToken> tokens = new LinkedHashMap<>();
-        Map<String, Special> specialByText = new HashMap<>();
-        for (Special s : specials) {
-            specialByText.putIfAbsent(s.text(), s);
+        if (appended > 0) {
+            LOG.info("added {} image tokens to the text tokenizer of {} (ids up to {})", appended, dir,
+                    textVocab + addedIds.size() - 1);
         }
-        int unkId = model.unkId();
+        // the string -> token table with the whitespace rules: specials as configured, plain added tokens strip
+        Map<String, SpecialToken> tokens = new LinkedHashMap<>();
         for (Special s : specials) {
             int id = addedIds.containsKey(s.text()) ? addedIds.get(s.text()) : model.id(s.text());
-            tokens.putIfAbsent(s.text(), new SpecialToken(s.text(), id < 0 ? unkId : id, s.lstrip(), s.rstrip()));
+            tokens.putIfAbsent(s.text(), new SpecialToken(s.text(), id < 0 ? model.unkId() : id, s.lstrip(), s.rstrip()));
         }
-        for (Map.Entry<String, Integer> e : addedIds.entrySet()) {
-            Special s = specialByText.get(e.getKey());
-            boolean strip = s == null; // plain added tokens strip both sides
-            tokens.putIfAbsent(e.getKey(), new SpecialToken(e.getKey(), e.getValue(),
-                    strip || s.lstrip(), strip || s.rstrip()));
-        }
+        addedIds.forEach((text, id) -> tokens.putIfAbsent(text, new SpecialToken(text, id, true, true)));
         Map<Integer, String> addedById = new HashMap<>();
         addedIds.forEach((text, id) -> addedById.put(id, text));
         Set<Integer> specialIds = new HashSet<>();
@@ -179,15 +131,77 @@ final class SentencePieceCodec implements TextCodec {
             specialIds.add(tokens.get(s.text()).id());
             specialStrings.add(s.text());
         }
-        boolean cleanUp = config != null && config.has("clean_up_tokenization_spaces")
-                && config.get("clean_up_tokenization_spaces").isJsonPrimitive()
-                && config.get("clean_up_tokenization_spaces").getAsBoolean();
+        boolean cleanUp = config != null && flag(config, "clean_up_tokenization_spaces");
         SentencePieceCodec codec = new SentencePieceCodec(model, addedById, specialIds, specialStrings, cleanUp);
         String bos = byAttribute.get("bos_token");
         String eos = byAttribute.get("eos_token");
         return new TokenizerParts(codec, List.copyOf(tokens.values()),
                 bos == null ? -1 : tokens.get(bos).id(), eos == null ? -1 : tokens.get(eos).id(),
                 textVocab + addedIds.size());
+    }
+
+    /** added_tokens.json: as the slow tokenizer requires, its ids continue the sentencepiece vocabulary. */
+    private static Map<String, Integer> readAddedTokens(Path file, SentencePieceModel model) {
+        Map<String, Integer> added = new LinkedHashMap<>();
+        JsonObject json = readObject(file);
+        if (json == null) {
+            return added;
+        }
+        List<Map.Entry<String, Integer>> entries = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> e : json.entrySet()) {
+            entries.add(Map.entry(e.getKey(), intValue(file, e.getKey(), e.getValue())));
+        }
+        entries.sort(Map.Entry.comparingByValue());
+        int textVocab = model.pieces().size();
+        for (Map.Entry<String, Integer> e : entries) {
+            int expected = textVocab + added.size();
+            if (e.getValue() != expected) {
+                throw new IllegalArgumentException(file + ": token '" + e.getKey() + "' has id " + e.getValue()
+                        + " but added tokens must continue the " + textVocab + "-piece sentencepiece vocabulary"
+                        + " without gaps (expected " + expected + ")");
+            }
+            if (model.id(e.getKey()) >= 0) {
+                throw new IllegalArgumentException(file + ": token '" + e.getKey()
+                        + "' is already sentencepiece piece " + model.id(e.getKey()));
+            }
+            added.put(e.getKey(), e.getValue());
+        }
+        return added;
+    }
+
+    /**
+     * The special tokens in transformers' order (bos, eos, unk, sep, pad, cls, mask, additional):
+     * special_tokens_map.json over tokenizer_config.json over LlamaTokenizer's defaults.
+     *
+     * @param byAttribute filled with each attribute's token text
+     */
+    private static List<Special> readSpecials(Path dir, JsonObject config, Map<String, String> byAttribute) {
+        Path mapFile = dir.resolve("special_tokens_map.json");
+        Path configFile = dir.resolve("tokenizer_config.json");
+        JsonObject map = readObject(mapFile);
+        List<Special> specials = new ArrayList<>();
+        for (String attribute : ATTRIBUTES) {
+            boolean inMap = map != null && map.has(attribute);
+            JsonElement value = inMap ? map.get(attribute) : config != null ? config.get(attribute) : null;
+            Special s = value != null ? special(value, WRAPPED.contains(attribute), inMap ? mapFile : configFile)
+                    : DEFAULTS.containsKey(attribute) ? new Special(DEFAULTS.get(attribute), false, false) : null;
+            if (s != null) {
+                specials.add(s);
+                byAttribute.put(attribute, s.text());
+            }
+        }
+        boolean inMap = map != null && map.has("additional_special_tokens");
+        JsonElement additional = inMap ? map.get("additional_special_tokens")
+                : config != null ? config.get("additional_special_tokens") : null;
+        if (additional != null && additional.isJsonArray()) {
+            for (JsonElement e : additional.getAsJsonArray()) {
+                Special s = special(e, false, inMap ? mapFile : configFile);
+                if (s != null) {
+                    specials.add(s);
+                }
+            }
+        }
+        return specials;
     }
 
     /** A special token given as a string or as an AddedToken dict ({@code content}, {@code lstrip}, {@code rstrip}). */
