@@ -1,10 +1,10 @@
 package dev.seedj.llm.text;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.nio.ByteBuffer;
 
 /**
  * Reads the protocol-buffers wire format (varints, fixed 32/64-bit values, length-delimited fields), enough to
