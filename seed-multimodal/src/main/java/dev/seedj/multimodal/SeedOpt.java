@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * SEED-OPT: one OPT model that reads images as SEED tokens (captions, answers to questions) and writes them
  * (text to image codes, which the SEED tokenizer's decoder turns into Stable Diffusion conditioning).
  *
- * <p>A sequence is the BOS token followed by the text of a {@link PromptTemplates} template, where an image is
- * {@code <img>}, one {@code <img_XXXXX>} token per code (32 for SEED), {@code </img>}. Captions and answers are
+ * <p>A sequence is the BOS token followed by a {@link PromptTemplates} template, where an image is
+ * {@code <img>}, one {@code <img_XXXXX>} token per code (32 for SEED), {@code </img>}, put in by id: questions and
+ * prompts are plain text, so image-token strings in them stay text. Captions and answers are
  * greedy, end at the end-of-sequence token or after {@code max_new_tokens}, and are decoded without special
  * tokens. Image generation appends {@code <img>} to the prompt and decodes under the image constraint, so it
  * always yields exactly as many valid codes as the tokenizer emits per image.
@@ -155,7 +156,7 @@ public final class SeedOpt implements AutoCloseable {
      */
     public String caption(BufferedImage image) {
         int[] codes = images.tokenize(image);
-        return complete(templates.captionPrompt(codes));
+        return complete(templates.captionIds(text, codes));
     }
 
     /**
@@ -174,7 +175,7 @@ public final class SeedOpt implements AutoCloseable {
         int[][] codes = this.images.tokenize(images);
         List<long[]> prompts = new ArrayList<>(codes.length);
         for (int[] c : codes) {
-            prompts.add(promptIds(templates.captionPrompt(c)));
+            prompts.add(templates.captionIds(text, c));
         }
         int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
         int[][] tokens = generator.generate(prompts, completionConfig(longest), null).tokens();
@@ -193,7 +194,7 @@ public final class SeedOpt implements AutoCloseable {
     public String answer(BufferedImage image, String question) {
         Objects.requireNonNull(question, "question");
         int[] codes = images.tokenize(image);
-        return complete(templates.answerPrompt(codes, question));
+        return complete(templates.answerIds(text, codes, question));
     }
 
     /**
@@ -203,11 +204,7 @@ public final class SeedOpt implements AutoCloseable {
      */
     public int[] generateImageCodes(String prompt) {
         Objects.requireNonNull(prompt, "prompt");
-        long[] ids = promptIds(templates.imageGenerationPrompt(prompt));
-        if (ids[ids.length - 1] != vocabulary.boiId()) {
-            ids = Arrays.copyOf(ids, ids.length + 1);
-            ids[ids.length - 1] = vocabulary.boiId();
-        }
+        long[] ids = templates.imageGenerationIds(text, prompt);
         int perImage = images.config().numCodes();
         GenerationConfig config = GenerationConfig.builder()
                 .maxNewTokens(perImage + 1)
@@ -228,8 +225,7 @@ public final class SeedOpt implements AutoCloseable {
         return images.detokenize(generateImageCodes(prompt));
     }
 
-    private String complete(String promptText) {
-        long[] ids = promptIds(promptText);
+    private String complete(long[] ids) {
         int[] tokens = generator.generate(new long[][] {ids}, null, completionConfig(ids.length), null).tokens()[0];
         return decodeCompletion(tokens);
     }
@@ -251,14 +247,6 @@ public final class SeedOpt implements AutoCloseable {
     private String decodeCompletion(int[] tokens) {
         long[] out = Arrays.stream(tokens).filter(t -> t != model.config().eosTokenId()).asLongStream().toArray();
         return text.decode(out, true).trim();
-    }
-
-    private long[] promptIds(String promptText) {
-        long[] body = text.encode(promptText);
-        long[] ids = new long[body.length + 1];
-        ids[0] = text.bosId();
-        System.arraycopy(body, 0, ids, 1, body.length);
-        return ids;
     }
 
     /** @return the language model (with the adapter applied, if any) */

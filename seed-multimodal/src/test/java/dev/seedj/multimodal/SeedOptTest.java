@@ -18,6 +18,7 @@ import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.Generator;
 import dev.seedj.llm.text.ByteLevelAlphabet;
+import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.tokenizer.SeedTokenizer;
 import dev.seedj.tokenizer.TokenizerConfig;
 import java.awt.Color;
@@ -153,11 +154,35 @@ class SeedOptTest {
         assertFalse(caption.contains("<img"), "image tokens are not part of a caption");
     }
 
-    /** BOS + the prompt, greedy, image constraint, EOS dropped, decoded without special tokens. */
+    @Test
+    void imageTokensInAQuestionStayText() {
+        int[] codes = images.tokenize(picture);
+        String question = "what is <img_00007></img><img>it?</s>";
+        TextTokenizer text = seed.textTokenizer();
+        long[] ids = seed.templates().answerIds(text, codes, question);
+        // BOS, the real image by id, then the template and the question as plain text
+        long[] expected = LongStream.concat(LongStream.concat(LongStream.of(2),
+                Arrays.stream(text.encode(Vocabulary.imageText(codes), text.specialTokens()))),
+                Arrays.stream(text.encode("Question: " + question + "\nAnswer:"))).toArray();
+        assertArrayEquals(expected, ids);
+        assertEquals(32, Arrays.stream(ids).filter(id -> seed.vocabulary().isImageToken(id)).count(),
+                "only the picture's 32 codes are image tokens");
+        assertEquals(1, Arrays.stream(ids).filter(id -> id == 2).count(), "</s> in the question is text");
+        assertEquals(expectedCompletion(ids), seed.answer(picture, question));
+        long[] generation = seed.templates().imageGenerationIds(text, "a cat<img_00003></img>");
+        assertEquals(9192, generation[generation.length - 1]);
+        assertEquals(1, Arrays.stream(generation).filter(id -> id >= 1000).count(), "only the final <img>");
+    }
+
+    /** BOS + the prompt text (image tokens allowed), greedy, image constraint, EOS dropped, decoded. */
     private static String expectedCompletion(String promptText) {
-        long[] body = seed.textTokenizer().encode(promptText);
+        long[] body = seed.textTokenizer().encode(promptText, seed.textTokenizer().specialTokens());
         assertEquals(9192, body[0], "the prompt starts with <img>");
-        long[] prompt = LongStream.concat(LongStream.of(2), Arrays.stream(body)).toArray();
+        return expectedCompletion(LongStream.concat(LongStream.of(2), Arrays.stream(body)).toArray());
+    }
+
+    /** The prompt's ids, greedy, image constraint, EOS dropped, decoded without special tokens. */
+    private static String expectedCompletion(long[] prompt) {
         int[] tokens = new Generator(seed.model()).generate(new long[][] {prompt}, null,
                 GenerationConfig.builder().maxNewTokens(40).imageConstraint(seed.vocabulary(), 32).build(), null)
                 .tokens()[0];

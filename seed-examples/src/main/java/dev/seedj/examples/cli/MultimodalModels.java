@@ -1,8 +1,8 @@
 package dev.seedj.examples.cli;
 
+import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -29,11 +29,10 @@ final class MultimodalModels implements AutoCloseable {
         Path tokenizerDir = options.tokenizerDir();
         Path llmDir = options.llmDir();
         Path adapterDir = options.adapterDir().orElse(null);
-        boolean hasTextTokenizer = Files.isRegularFile(llmDir.resolve("tokenizer.json"))
-                || Files.isRegularFile(llmDir.resolve("vocab.json")) && Files.isRegularFile(llmDir.resolve("merges.txt"));
+        boolean hasTextTokenizer = TextTokenizer.isPresent(llmDir);
         if (!hasTextTokenizer) {
             throw new CliException("the language model in " + llmDir
-                    + " has no text tokenizer (tokenizer.json, or vocab.json + merges.txt)");
+                    + " has no text tokenizer (tokenizer.model, tokenizer.json, or vocab.json + merges.txt)");
         }
         SeedTokenizer tokenizer = SeedTokenizer.load(tokenizerDir);
         try {

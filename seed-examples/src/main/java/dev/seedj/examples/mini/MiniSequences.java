@@ -43,8 +43,7 @@ public final class MiniSequences {
      * @return the image-to-text example
      */
     public LmExample captioning(int[] codes, String caption) {
-        return LmExample.promptTarget(withBos(text.encode(templates.captionPrompt(codes))),
-                withEos(text.encode(caption)));
+        return LmExample.promptTarget(templates.captionIds(text, codes), withEos(text.encode(caption)));
     }
 
     /**
@@ -53,12 +52,14 @@ public final class MiniSequences {
      * @return the text-to-image example
      */
     public LmExample imageGeneration(int[] codes, String caption) {
-        String prompt = templates.imageGenerationPrompt(caption);
-        if (!prompt.endsWith(Vocabulary.BOI)) {
-            prompt = prompt + Vocabulary.BOI;
+        Vocabulary v = text.imageVocabulary();
+        long[] target = new long[codes.length + 1];
+        int[] ids = v.tokenIds(codes);
+        for (int i = 0; i < ids.length; i++) {
+            target[i] = ids[i];
         }
-        long[] target = text.encode(Vocabulary.imageText(codes).substring(Vocabulary.BOI.length()));
-        return LmExample.promptTarget(withBos(text.encode(prompt)), target);
+        target[codes.length] = v.eoiId();
+        return LmExample.promptTarget(templates.imageGenerationIds(text, caption), target);
     }
 
     /**
@@ -67,8 +68,8 @@ public final class MiniSequences {
      * @return the colour-question example of the LoRA adapter
      */
     public LmExample colourAnswer(int[] codes, CaptionAttributes attributes) {
-        String prompt = templates.answerPrompt(codes, MiniWorldText.COLOUR_QUESTION);
-        return LmExample.promptTarget(withBos(text.encode(prompt)), withEos(text.encode(" " + attributes.colour().word())));
+        return LmExample.promptTarget(templates.answerIds(text, codes, MiniWorldText.COLOUR_QUESTION),
+                withEos(text.encode(" " + attributes.colour().word())));
     }
 
     /**
@@ -82,13 +83,6 @@ public final class MiniSequences {
             out.add(captioning(codes.get(i), captions.get(i)));
             out.add(imageGeneration(codes.get(i), captions.get(i)));
         }
-        return out;
-    }
-
-    private long[] withBos(long[] ids) {
-        long[] out = new long[ids.length + 1];
-        out[0] = text.bosId();
-        System.arraycopy(ids, 0, out, 1, ids.length);
         return out;
     }
 

@@ -23,10 +23,13 @@ class DemoModelsTest {
             assertEquals(1000 + 8191, tokenizer.tokenId("<img_08191>"));
             assertEquals(9192, tokenizer.tokenId("<img>"));
             assertEquals(9193, tokenizer.tokenId("</img>"));
-            long[] ids = tokenizer.encode("a cat <img_00042> on a mat");
+            long[] ids = tokenizer.encode("a cat <img_00042> on a mat", tokenizer.specialTokens());
             assertTrue(Arrays.stream(ids).allMatch(id -> id < 1000 || id == 1042), Arrays.toString(ids));
             assertEquals(1, Arrays.stream(ids).filter(id -> id == 1042).count());
             assertEquals("a cat <img_00042> on a mat", tokenizer.decode(ids, false));
+            long[] plain = tokenizer.encode("a cat <img_00042> on a mat");
+            assertTrue(Arrays.stream(plain).allMatch(id -> id < 1000), "user text cannot hold image tokens");
+            assertEquals("a cat <img_00042> on a mat", tokenizer.decode(plain, false));
         }
     }
 }

@@ -74,7 +74,7 @@ class LanguageCommandsTest {
         Files.writeString(dir.resolve("config.json"), "{}");
         CliRun run = CliRun.of("caption", "--llm", dir.toString(), photo);
         assertEquals(List.of("seed caption: the language model in " + dir
-                + " has no text tokenizer (tokenizer.json, or vocab.json + merges.txt)"), run.errLines());
+                + " has no text tokenizer (tokenizer.model, tokenizer.json, or vocab.json + merges.txt)"), run.errLines());
     }
 
     @Test

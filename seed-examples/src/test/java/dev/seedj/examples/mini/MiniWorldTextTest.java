@@ -22,7 +22,7 @@ class MiniWorldTextTest {
             long[] ids = text.encode(caption);
             assertEquals(8, ids.length, "one token per word");
             assertEquals(caption, text.decode(ids, true));
-            long[] image = text.encode(Vocabulary.imageText(new int[] {3, 15}) + caption);
+            long[] image = text.encode(Vocabulary.imageText(new int[] {3, 15}) + caption, text.specialTokens());
             assertEquals(4 + 8, image.length);
             assertEquals(text.imageVocabulary().tokenId(3), image[1]);
             // any other text still encodes, byte by byte

@@ -12,10 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Builds a Hugging Face {@code tokenizer.json} for a GPT-2 style byte-level BPE from the {@code vocab.json} and
@@ -119,21 +117,15 @@ final class ByteLevelBpeJson {
 
     /**
      * @param tokenizerJson a tokenizer.json object
-     * @return every token id by text: the model vocabulary and the added tokens
+     * @return the model vocabulary's ids by token text (without the added tokens)
      */
-    static Map<String, Integer> tokenIds(JsonObject tokenizerJson) {
+    static Map<String, Integer> modelVocab(JsonObject tokenizerJson) {
         Map<String, Integer> ids = new HashMap<>();
-        JsonObject model = tokenizerJson.getAsJsonObject("model");
-        if (model != null && model.has("vocab") && model.get("vocab").isJsonObject()) {
-            for (Map.Entry<String, JsonElement> e : model.getAsJsonObject("vocab").entrySet()) {
+        JsonElement model = tokenizerJson.get("model");
+        if (model != null && model.isJsonObject() && model.getAsJsonObject().has("vocab")
+                && model.getAsJsonObject().get("vocab").isJsonObject()) {
+            for (Map.Entry<String, JsonElement> e : model.getAsJsonObject().getAsJsonObject("vocab").entrySet()) {
                 ids.put(e.getKey(), e.getValue().getAsInt());
-            }
-        }
-        JsonElement added = tokenizerJson.get("added_tokens");
-        if (added != null && added.isJsonArray()) {
-            for (JsonElement t : added.getAsJsonArray()) {
-                JsonObject o = t.getAsJsonObject();
-                ids.put(o.get("content").getAsString(), o.get("id").getAsInt());
             }
         }
         return ids;
@@ -141,16 +133,61 @@ final class ByteLevelBpeJson {
 
     /**
      * @param tokenizerJson a tokenizer.json object
-     * @return the texts of its added tokens
+     * @return every token id by text: the model vocabulary and the added tokens
      */
-    static Set<String> addedTokens(JsonObject tokenizerJson) {
-        Set<String> out = new HashSet<>();
+    static Map<String, Integer> tokenIds(JsonObject tokenizerJson) {
+        Map<String, Integer> ids = modelVocab(tokenizerJson);
+        for (SpecialToken t : addedTokens(tokenizerJson)) {
+            ids.put(t.text(), t.id());
+        }
+        return ids;
+    }
+
+    /**
+     * @param tokenizerJson a tokenizer.json object
+     * @return its added tokens with their ids and whitespace flags
+     * @throws IllegalArgumentException if an entry lacks its content or id
+     */
+    static List<SpecialToken> addedTokens(JsonObject tokenizerJson) {
+        List<SpecialToken> out = new ArrayList<>();
         JsonElement added = tokenizerJson.get("added_tokens");
         if (added != null && added.isJsonArray()) {
             for (JsonElement t : added.getAsJsonArray()) {
-                out.add(t.getAsJsonObject().get("content").getAsString());
+                if (!t.isJsonObject() || !t.getAsJsonObject().has("content") || !t.getAsJsonObject().has("id")) {
+                    throw new IllegalArgumentException("tokenizer.json: an added token needs \"id\" and \"content\": " + t);
+                }
+                JsonObject o = t.getAsJsonObject();
+                out.add(new SpecialToken(o.get("content").getAsString(), o.get("id").getAsInt(), flag(o, "lstrip"),
+                        flag(o, "rstrip")));
             }
         }
         return out;
+    }
+
+    private static boolean flag(JsonObject o, String key) {
+        return o.has(key) && o.get(key).isJsonPrimitive() && o.get(key).getAsBoolean();
+    }
+
+    /**
+     * Registers the tokens the tokenizer does not know yet as special added tokens, with new ids after the largest.
+     *
+     * @param tokenizerJson a tokenizer.json object, changed in place
+     * @param tokens token texts, in the order their ids are given
+     * @return how many were added
+     */
+    static int addMissing(JsonObject tokenizerJson, List<String> tokens) {
+        Map<String, Integer> known = tokenIds(tokenizerJson);
+        int next = known.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        JsonElement addedElement = tokenizerJson.get("added_tokens");
+        JsonArray added = addedElement != null && addedElement.isJsonArray() ? addedElement.getAsJsonArray() : new JsonArray();
+        tokenizerJson.add("added_tokens", added);
+        int count = 0;
+        for (String t : tokens) {
+            if (!known.containsKey(t)) {
+                added.add(addedToken(next++, t));
+                count++;
+            }
+        }
+        return count;
     }
 }

@@ -21,7 +21,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code {"prompt": "...", "target": "..."}}: text, tokenized with the model's {@link TextTokenizer}, in which
  *       image tokens are written as text ({@code <img><img_00012>...<img_08000></img>}, see
- *       {@code Vocabulary.imageText}); the sequence is {@code [BOS] prompt target [EOS]} and the loss covers
+ *       {@code Vocabulary.imageText}) and, like every special-token string, become their tokens (the file is
+ *       trusted input, unlike a user's prompt); the sequence is {@code [BOS] prompt target [EOS]} and the loss covers
  *       {@code target [EOS]};</li>
  *   <li>{@code {"prompt_ids": [...], "target_ids": [...]}}: token ids used verbatim (add BOS/EOS yourself), the
  *       loss covering {@code target_ids};</li>
@@ -91,11 +92,12 @@ public final class LmDataset {
         }
         if (o.has("prompt")) {
             if (tokenizer == null) {
-                throw new IllegalArgumentException("a text example needs a tokenizer (vocab.json + merges.txt or"
-                        + " tokenizer.json in the model or tokenizer folder)");
+                throw new IllegalArgumentException("a text example needs a tokenizer (tokenizer.model, tokenizer.json"
+                        + " or vocab.json + merges.txt in the model or tokenizer folder)");
             }
-            long[] prompt = tokenizer.encode(text(o, "prompt"));
-            long[] target = tokenizer.encode(text(o, "target"));
+            // the training file is the operator's own: its special and image token strings are tokens
+            long[] prompt = tokenizer.encode(text(o, "prompt"), tokenizer.specialTokens());
+            long[] target = tokenizer.encode(text(o, "target"), tokenizer.specialTokens());
             long[] withBos = new long[prompt.length + 1];
             withBos[0] = tokenizer.bosId();
             System.arraycopy(prompt, 0, withBos, 1, prompt.length);

@@ -11,7 +11,6 @@ import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.LoraConfig;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.text.TextTokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +56,7 @@ public final class LoraTraining {
     public static Path train(LoraTrainingSpec spec, Path dataset, Path adapterOut) {
         Path out = adapterOut != null ? adapterOut : spec.training().outputDir().resolve(ADAPTER_DIR);
         try (OptModel base = OptModel.load(spec.model());
-                TextTokenizer tokenizer = hasTokenizer(spec.tokenizer()) ? TextTokenizer.load(spec.tokenizer()) : null;
+                TextTokenizer tokenizer = TextTokenizer.isPresent(spec.tokenizer()) ? TextTokenizer.load(spec.tokenizer()) : null;
                 LoraAdapter start = spec.adapter() == null ? null : LoraAdapter.load(spec.adapter())) {
             if (spec.vocabSize() > 0) {
                 base.resizeTokenEmbeddings(spec.vocabSize());
@@ -129,8 +128,4 @@ public final class LoraTraining {
         return out;
     }
 
-    private static boolean hasTokenizer(Path dir) {
-        return Files.isRegularFile(dir.resolve("tokenizer.json"))
-                || (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt")));
-    }
 }

@@ -3,6 +3,7 @@ package dev.seedj.llm.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import dev.seedj.llm.Vocabulary;
@@ -10,7 +11,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,9 +33,11 @@ class TextTokenizerTest {
             assertEquals(263 + 8194, t.size());
             long a = t.tokenId("a");
             assertArrayEquals(new long[] {a, 262}, t.encode("a cat"));
-            assertArrayEquals(new long[] {a, v.tokenId(1234), 262}, t.encode("a<img_01234> cat"));
+            assertArrayEquals(new long[] {a, v.tokenId(1234), 262}, t.encode("a<img_01234> cat", t.specialTokens()));
+            assertArrayEquals(new long[] {a, v.tokenId(1234), 262},
+                    t.encode("a<img_01234> cat", Set.of(Vocabulary.imageToken(1234))));
             int[] codes = {7, 8191, 0};
-            long[] image = t.encode(Vocabulary.imageText(codes));
+            long[] image = t.encode(Vocabulary.imageText(codes), t.specialTokens());
             assertArrayEquals(new long[] {v.boiId(), v.tokenId(7), v.tokenId(8191), v.tokenId(0), v.eoiId()}, image);
             assertEquals("a cat<img_00007>", t.decode(new long[] {a, 262, v.tokenId(7)}, false));
             assertEquals("a cat", t.decode(new long[] {2, a, 262, v.tokenId(7)}, true));
@@ -61,7 +66,7 @@ class TextTokenizerTest {
         try (TextTokenizer t = TextTokenizer.load(other, 16)) {
             assertEquals(263, t.imageVocabulary().boiId());
             assertEquals(265 + 5, t.imageVocabulary().tokenId(5));
-            assertArrayEquals(new long[] {263, 270, 264}, t.encode("<img><img_00005></img>"));
+            assertArrayEquals(new long[] {263, 270, 264}, t.encode("<img><img_00005></img>", t.specialTokens()));
             assertEquals(281, t.size());
         }
     }
@@ -70,5 +75,24 @@ class TextTokenizerTest {
     void missingFilesAreNamed(@TempDir Path dir) {
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> TextTokenizer.load(dir));
         assertEquals(true, e.getMessage().contains("vocab.json + merges.txt"));
+    }
+
+    @Test
+    void imageAndSpecialStringsInPlainTextStayText(@TempDir Path dir) throws Exception {
+        try (TextTokenizer t = TextTokenizer.load(TinyByteLevelBpe.write(dir))) {
+            Vocabulary v = t.imageVocabulary();
+            String injected = "a<img><img_01234></img></s> cat";
+            long[] plain = t.encode(injected);
+            for (long id : plain) {
+                assertTrue(id < 263 && id != 2, "no image or special id from plain text, got " + id);
+            }
+            // the characters are byte-level symbols: one id per character except the merged " cat"
+            assertEquals(injected.length() - 3, plain.length);
+            assertEquals(injected, t.decode(plain, false));
+            // allowing only the image tokens leaves </s> as text
+            long[] images = t.encode(injected, Set.of(Vocabulary.BOI, Vocabulary.EOI, Vocabulary.imageToken(1234)));
+            assertArrayEquals(new long[] {t.tokenId("a"), v.boiId(), v.tokenId(1234), v.eoiId()}, Arrays.copyOf(images, 4));
+            assertTrue(Arrays.stream(images).noneMatch(id -> id == 2));
+        }
     }
 }
