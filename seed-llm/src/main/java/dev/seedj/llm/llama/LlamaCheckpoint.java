@@ -186,13 +186,26 @@ final class LlamaCheckpoint {
                     }
                     if (!Arrays.equals(info.shape(), shapes.get(key).getShape())) {
                         throw new CheckpointException(shard.getKey() + ": weight '" + key + "' has shape "
-                                + Arrays.toString(info.shape()) + " but the config asks for " + shapes.get(key)
-                                + " (vocab_size, hidden_size, intermediate_size or the head counts differ from the"
-                                + " weights)");
+                                + Arrays.toString(info.shape()) + " but config.json asks for " + shapes.get(key)
+                                + " (" + configKeysOf(key) + " of config.json disagree with the weights)");
                     }
                 }
             }
         }
+    }
+
+    /** @return the config keys that decide the shape of the weight {@code key} */
+    private static String configKeysOf(String key) {
+        if (key.endsWith("embed_tokens.weight") || key.equals("lm_head.weight")) {
+            return "vocab_size or hidden_size";
+        }
+        if (key.contains(".mlp.")) {
+            return "hidden_size or intermediate_size";
+        }
+        if (key.contains(".self_attn.")) {
+            return "hidden_size, num_attention_heads or num_key_value_heads";
+        }
+        return "hidden_size";
     }
 
     private static void compareInvFreq(Path file, String key, StateDict weights, float[] computed) {

@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.annotations.SerializedName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -158,12 +159,9 @@ public record LlamaConfig(
         if (ropeScaling == null) {
             ropeScaling = RopeScaling.NONE;
         }
-        for (int id : new int[] {bosTokenId, eosTokenId, padTokenId}) {
-            if (id < 0 || id >= vocabSize) {
-                throw new IllegalArgumentException("special token id " + id + " (bos/eos/pad_token_id) is outside the "
-                        + "vocabulary [0, " + vocabSize + ")");
-            }
-        }
+        requireToken("bos_token_id", bosTokenId, vocabSize);
+        requireToken("eos_token_id", eosTokenId, vocabSize);
+        requireToken("pad_token_id", padTokenId, vocabSize);
         if (torchDtype == null) {
             torchDtype = "float32";
         }
@@ -223,9 +221,13 @@ public record LlamaConfig(
                 throw new IllegalArgumentException("config.json is not a JSON object");
             }
             root = tree.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("config.json is not valid JSON: " + e.getMessage(), e);
+        }
+        try {
             raw = new Gson().fromJson(root, Raw.class);
         } catch (JsonParseException | NumberFormatException | IllegalStateException e) {
-            throw new IllegalArgumentException("config.json does not parse as a LLaMA config: " + e.getMessage(), e);
+            throw new IllegalArgumentException(badKey(root) + e.getMessage(), e);
         }
         if (raw.modelType != null && !raw.modelType.equals("llama")) {
             throw new IllegalArgumentException("model_type is '" + raw.modelType + "', expected 'llama'");
@@ -278,11 +280,34 @@ public record LlamaConfig(
         return new RopeScaling(kind, factor.getAsDouble());
     }
 
+    /** @return "key 'x' has the wrong type: " for the first key Gson cannot bind on its own, else "" */
+    private static String badKey(JsonObject root) {
+        Gson gson = new Gson();
+        for (Field field : Raw.class.getDeclaredFields()) {
+            SerializedName name = field.getAnnotation(SerializedName.class);
+            if (name == null || !root.has(name.value())) {
+                continue;
+            }
+            try {
+                gson.fromJson(root.get(name.value()), field.getType());
+            } catch (JsonParseException | NumberFormatException | IllegalStateException e) {
+                return "config.json key '" + name.value() + "' has the wrong type (" + root.get(name.value()) + "): ";
+            }
+        }
+        return "config.json does not bind to a LLaMA config: ";
+    }
+
     private static <T> T required(String key, T value) {
         if (value == null) {
             throw new IllegalArgumentException("config.json lacks the required key '" + key + "'");
         }
         return value;
+    }
+
+    private static void requireToken(String key, int id, int vocabSize) {
+        if (id < 0 || id >= vocabSize) {
+            throw new IllegalArgumentException(key + " " + id + " is outside the vocabulary [0, " + vocabSize + ")");
+        }
     }
 
     private static void requirePositive(String key, int value) {
