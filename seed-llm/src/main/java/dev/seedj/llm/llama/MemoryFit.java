@@ -49,9 +49,11 @@ public final class MemoryFit {
         if (required > available) {
             throw new ModelDoesNotFitException(String.format(Locale.ROOT,
                     "this LLaMA model does not fit: %,d parameters in %s need %s of weights + %s runtime reserve = %s,"
-                            + " but only %s is available (%s); use a 16-bit or 8-bit compute dtype, or more memory",
+                            + " but only %s is available (%s); %s",
                     config.parameterCount(), computeType, gib(weights), gib(RUNTIME_RESERVE_BYTES), gib(required),
-                    gib(available), limitBytes > 0 ? "the configured limit" : "the machine's memory"),
+                    gib(available), limitBytes > 0 ? "the configured limit" : "the machine's memory",
+                    computeType.getNumOfBytes() > 2 ? "use a 16-bit or 8-bit compute dtype, or more memory"
+                            : "use 8-bit weights or more memory"),
                     required, available);
         }
     }
