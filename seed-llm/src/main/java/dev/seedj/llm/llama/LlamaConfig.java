@@ -22,7 +22,8 @@ import java.util.Locale;
  * {@code max_position_embeddings} (every released LLaMA config has them). The others keep Hugging Face's
  * defaults when absent: {@code num_key_value_heads} = {@code num_attention_heads}, {@code rope_theta} 10000,
  * {@code rope_scaling} none, {@code pretraining_tp} 1, {@code tie_word_embeddings} false, {@code hidden_act}
- * silu (the only one LLaMA uses), {@code bos_token_id} 1, {@code eos_token_id} 2, {@code pad_token_id} 0,
+ * silu (the only one LLaMA uses), {@code bos_token_id} 1, {@code eos_token_id} 2 (of a list, as LLaMA-3 writes it,
+ * the first), {@code pad_token_id} 0,
  * {@code torch_dtype} float32.
  *
  * <p>{@code pretraining_tp} is kept but does not change the computation: transformers 4.30.2, which SEED-LLaMA
@@ -250,7 +251,7 @@ public record LlamaConfig(
                 raw.pretrainingTp == null ? 1 : raw.pretrainingTp,
                 raw.tieWordEmbeddings != null && raw.tieWordEmbeddings,
                 raw.bosTokenId == null ? 1 : raw.bosTokenId,
-                raw.eosTokenId == null ? 2 : raw.eosTokenId,
+                eosTokenId(raw.eosTokenId),
                 raw.padTokenId == null ? 0 : raw.padTokenId,
                 raw.torchDtype);
     }
@@ -297,6 +298,18 @@ public record LlamaConfig(
         return "config.json does not bind to a LLaMA config: ";
     }
 
+    /** {@code eos_token_id}: a number, or a list of numbers (LLaMA-3) whose first entry is taken; default 2. */
+    private static int eosTokenId(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return 2;
+        }
+        JsonElement first = e.isJsonArray() && e.getAsJsonArray().size() > 0 ? e.getAsJsonArray().get(0) : e;
+        if (!first.isJsonPrimitive() || !first.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException("eos_token_id must be a token id or a list of token ids, got " + e);
+        }
+        return first.getAsInt();
+    }
+
     private static <T> T required(String key, T value) {
         if (value == null) {
             throw new IllegalArgumentException("config.json lacks the required key '" + key + "'");
@@ -332,7 +345,7 @@ public record LlamaConfig(
         @SerializedName("pretraining_tp") Integer pretrainingTp;
         @SerializedName("tie_word_embeddings") Boolean tieWordEmbeddings;
         @SerializedName("bos_token_id") Integer bosTokenId;
-        @SerializedName("eos_token_id") Integer eosTokenId;
+        @SerializedName("eos_token_id") JsonElement eosTokenId;
         @SerializedName("pad_token_id") Integer padTokenId;
         @SerializedName("torch_dtype") String torchDtype;
     }

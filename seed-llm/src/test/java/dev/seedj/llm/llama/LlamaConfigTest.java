@@ -43,6 +43,7 @@ class LlamaConfigTest {
         assertEquals(2, c.pretrainingTp());
         assertTrue(c.tieWordEmbeddings());
         assertEquals(0, c.padTokenId());
+        assertEquals(7, parse("\"eos_token_id\": [7, 9]").eosTokenId());
     }
 
     private static void assertRejected(String json, String... mentions) {
@@ -66,6 +67,7 @@ class LlamaConfigTest {
         assertRejected("{" + BASE + ", \"hidden_act\": \"gelu\"}", "hidden_act");
         assertRejected("{" + BASE + ", \"eos_token_id\": 1000}", "eos_token_id");
         assertRejected("[1, 2]", "JSON object");
+        assertRejected("{" + BASE + ", \"eos_token_id\": \"end\"}", "eos_token_id");
         assertRejected("{" + BASE + ", \"rms_norm_eps\": -1}", "rms_norm_eps");
     }
 }
