@@ -9,7 +9,9 @@ package dev.seedj.llm.llama;
 public final class ModelDoesNotFitException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /** The bytes the model needs (weights plus the runtime reserve). */
     private final long requiredBytes;
+    /** The bytes available. */
     private final long availableBytes;
 
     /**
