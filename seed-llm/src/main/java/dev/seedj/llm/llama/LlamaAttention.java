@@ -80,8 +80,9 @@ final class LlamaAttention extends SeedBlock {
             return kv;
         }
         long[] s = kv.getShape().getShape();
-        NDArray repeated = kv.expandDims(2).repeat(2, groups).reshape(s[0], numHeads, s[2], s[3]); // [B, H, S, D]
-        return ArrayScopes.adopt(repeated, activation);
+        // a view of a cached array lands in the cache's manager: move it before deriving more from it
+        NDArray grouped = ArrayScopes.adopt(kv.expandDims(2), activation); // [B, KV, 1, S, D]
+        return grouped.repeat(2, groups).reshape(s[0], numHeads, s[2], s[3]); // [B, H, S, D]
     }
 
     @Override

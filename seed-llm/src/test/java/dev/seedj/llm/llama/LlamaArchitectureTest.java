@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.KvCache;
@@ -72,6 +73,32 @@ class LlamaArchitectureTest {
                             Arrays.copyOfRange(logits, b * 50, (b + 1) * 50), 1e-5);
                 }
             }
+        }
+    }
+
+    @Test
+    void decodingKeepsMemoryFlat() {
+        try (LlamaModel m = LlamaModel.random(config(2, false, null), 8, Device.cpu());
+                NDManager manager = NDManager.newBaseManager();
+                KvCache cache = m.newCache(manager)) {
+            BaseNDManager weights =
+                    (BaseNDManager) m.namedParameters().values().iterator().next().getArray().getManager();
+            int weightArrays = weights.getManagedArrays().size();
+            long[][] mask = {{1, 1, 1}};
+            m.nextLogits(new long[][] {{1, 2, 3}}, mask, cache, manager).close();
+            BaseNDManager cacheManager = (BaseNDManager) cache.keys(0).getManager();
+            for (int step = 0; step < 30; step++) {
+                mask = new long[][] {Arrays.copyOf(mask[0], mask[0].length + 1)};
+                mask[0][mask[0].length - 1] = 1;
+                try (NDManager s = manager.newSubManager()) {
+                    m.nextLogits(new long[][] {{7}}, mask, cache, s);
+                }
+                assertEquals(4, cacheManager.getManagedArrays().size(), "cache arrays at step " + step);
+            }
+            assertEquals(33, cache.length());
+            new Generator(m).generate(List.of(new long[] {4, 5}), GenerationConfig.builder().maxNewTokens(6)
+                    .beams(2, 1f, false).build(), null);
+            assertEquals(weightArrays, weights.getManagedArrays().size(), "no array lands in the model's manager");
         }
     }
 
