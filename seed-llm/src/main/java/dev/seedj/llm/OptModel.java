@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * parameters and may run concurrently, each with its own {@link KvCache}. {@link #resizeTokenEmbeddings},
  * {@link #withAdapter}, {@link #merge()} and {@link #close()} must not race with forward passes.
  */
-public final class OptModel implements AutoCloseable {
+public final class OptModel implements CausalLanguageModel, AutoCloseable {
     private final NDManager manager;
     private final OptModel source;
     private final LoraConfig adapterConfig;
@@ -172,7 +172,27 @@ public final class OptModel implements AutoCloseable {
         return OptAdapters.savedWeights(checkOpen(), lora);
     }
 
-    /** @return the device the weights live on */
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int maxPositions() {
+        return config.maxPositions();
+    }
+
+    @Override
+    public int padTokenId() {
+        return config.padTokenId();
+    }
+
+    @Override
+    public int eosTokenId() {
+        return config.eosTokenId();
+    }
+
+    @Override
     public Device device() {
         return manager.getDevice();
     }
@@ -228,6 +248,7 @@ public final class OptModel implements AutoCloseable {
      * @param manager owns the result
      * @return float32 [B, vocab]
      */
+    @Override
     public NDArray nextLogits(long[][] newIds, long[][] attentionMask, KvCache cache, NDManager manager) {
         OptForCausalLm net = checkOpen();
         OptInputs in = OptInputs.of(newIds, attentionMask, Math.toIntExact(cache.length()), config);
@@ -242,6 +263,7 @@ public final class OptModel implements AutoCloseable {
      * @param parent the manager under which the cache keeps its arrays
      * @return an empty cache for one generation with this model
      */
+    @Override
     public KvCache newCache(NDManager parent) {
         return new KvCache(parent, config.numLayers());
     }

@@ -3,7 +3,7 @@ package dev.seedj.llm.generation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.seedj.core.nn.KvCache;
-import dev.seedj.llm.OptModel;
+import dev.seedj.llm.CausalLanguageModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -24,12 +24,12 @@ import java.util.List;
 final class BeamSearch {
     private static final double INITIAL_OTHER_BEAMS = -1e9;
 
-    private final OptModel model;
+    private final CausalLanguageModel model;
     private final GenerationConfig config;
     private final Generator.Steps steps;
     private final int k;
 
-    BeamSearch(OptModel model, GenerationConfig config, Generator.Steps steps) {
+    BeamSearch(CausalLanguageModel model, GenerationConfig config, Generator.Steps steps) {
         this.model = model;
         this.config = config;
         this.steps = steps;
@@ -44,7 +44,7 @@ final class BeamSearch {
     GenerationResult run(long[][] inputIds, long[][] mask) {
         int b = inputIds.length;
         int n = b * k;
-        int vocab = model.config().vocabSize();
+        int vocab = model.vocabSize();
         long[][] fed = new long[n][];
         long[][] fullMask = new long[n][];
         TokenHistory[] histories = new TokenHistory[n];

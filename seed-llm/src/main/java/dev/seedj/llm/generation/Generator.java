@@ -3,8 +3,7 @@ package dev.seedj.llm.generation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.seedj.core.nn.KvCache;
-import dev.seedj.llm.OptConfig;
-import dev.seedj.llm.OptModel;
+import dev.seedj.llm.CausalLanguageModel;
 import dev.seedj.llm.Vocabulary;
 import java.util.Arrays;
 import java.util.List;
@@ -12,7 +11,7 @@ import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * Autoregressive generation with an {@link OptModel} and its KV cache: greedy decoding, sampling
+ * Autoregressive generation with a {@link CausalLanguageModel} (OPT, LLaMA) and its KV cache: greedy decoding, sampling
  * (temperature, top-k, top-p, seeded) and beam search, with a repetition penalty, stop tokens, the image
  * constraint, batches of left-padded prompts and a streaming callback per token.
  *
@@ -24,12 +23,12 @@ import java.util.stream.IntStream;
  * frees before returning, so one generator may serve concurrent calls.
  */
 public final class Generator {
-    private final OptModel model;
+    private final CausalLanguageModel model;
 
     /**
      * @param model the model to generate with (it must stay open while generating)
      */
-    public Generator(OptModel model) {
+    public Generator(CausalLanguageModel model) {
         this.model = model;
     }
 
@@ -59,18 +58,17 @@ public final class Generator {
      */
     public GenerationResult generate(
             long[][] inputIds, long[][] attentionMask, GenerationConfig config, TokenListener listener) {
-        OptConfig mc = model.config();
         long[][] mask = attentionMask == null ? ones(inputIds) : attentionMask;
-        checkFits(inputIds, mask, config, mc);
+        checkFits(inputIds, mask, config, model);
         Vocabulary images = config.imageVocabulary();
-        if (images != null && images.maxId() >= mc.vocabSize()) {
+        if (images != null && images.maxId() >= model.vocabSize()) {
             throw new IllegalArgumentException("the image vocabulary uses id " + images.maxId()
-                    + " but the model's vocabulary has " + mc.vocabSize() + " tokens");
+                    + " but the model's vocabulary has " + model.vocabSize() + " tokens");
         }
         if (listener != null && config.numBeams() > 1) {
             throw new IllegalArgumentException("streaming is not supported with beam search");
         }
-        Steps steps = new Steps(config, mc);
+        Steps steps = new Steps(config, model);
         if (config.maxNewTokens() == 0) {
             return new GenerationResult(new int[inputIds.length][0],
                     config.returnLogits() ? new float[inputIds.length][0][] : null, null);
@@ -92,7 +90,7 @@ public final class Generator {
         Random rng = new Random(config.seed());
         long[][] fed = inputIds;
         long[][] fullMask = copy(mask);
-        int vocab = model.config().vocabSize();
+        int vocab = model.vocabSize();
         int done = 0;
         try (NDManager work = NDManager.newBaseManager(model.device());
                 KvCache cache = model.newCache(work)) {
@@ -144,7 +142,7 @@ public final class Generator {
      *
      * @return row-major [B * vocab]
      */
-    static float[] nextLogits(OptModel model, long[][] fed, long[][] fullMask, KvCache cache, NDManager work) {
+    static float[] nextLogits(CausalLanguageModel model, long[][] fed, long[][] fullMask, KvCache cache, NDManager work) {
         try (NDManager step = work.newSubManager()) {
             NDArray logits = model.nextLogits(fed, fullMask, cache, step); // [B, V]
             return logits.toFloatArray();
@@ -152,10 +150,10 @@ public final class Generator {
     }
 
     private int padToken(GenerationConfig config) {
-        return config.padTokenId() == null ? model.config().padTokenId() : config.padTokenId();
+        return config.padTokenId() == null ? model.padTokenId() : config.padTokenId();
     }
 
-    private static void checkFits(long[][] ids, long[][] mask, GenerationConfig config, OptConfig mc) {
+    private static void checkFits(long[][] ids, long[][] mask, GenerationConfig config, CausalLanguageModel mc) {
         if (ids == null || ids.length == 0) {
             throw new IllegalArgumentException("no prompt to generate from");
         }
@@ -226,7 +224,7 @@ public final class Generator {
         private final float repetitionPenalty;
         private final ImageConstraint imageConstraint;
 
-        Steps(GenerationConfig config, OptConfig mc) {
+        Steps(GenerationConfig config, CausalLanguageModel mc) {
             this.pad = config.padTokenId() == null ? mc.padTokenId() : config.padTokenId();
             this.stops = config.stopTokens() == null ? new int[] {mc.eosTokenId()} : config.stopTokens();
             this.repetitionPenalty = config.repetitionPenalty();

@@ -1,0 +1,34 @@
+package dev.seedj.examples.docs;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.seedj.llm.generation.GenerationConfig;
+import dev.seedj.llm.generation.GenerationResult;
+import dev.seedj.llm.generation.Generator;
+import dev.seedj.llm.llama.LlamaModel;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The code shown in docs/llm.md's LLaMA section (checked against the markdown by {@link MarkdownSnippetsTest},
+ * run by {@link LlamaSnippetsTest}).
+ */
+final class LlamaSnippets {
+    private LlamaSnippets() {
+    }
+
+    /** @return {logits shape, new tokens of the first prompt} */
+    static Object[] logitsAndGreedy(Path dir, long[][] inputIds, long[][] attentionMask, List<long[]> prompts) {
+        Object[] shown = new Object[2];
+        // snippet:llama
+        try (LlamaModel model = LlamaModel.load(dir);
+                NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = model.logits(inputIds, attentionMask, m); // [B, T, vocab], left-padded rows
+            GenerationResult r = new Generator(model).generate(prompts, GenerationConfig.greedy(8), null);
+            shown[0] = logits.getShape();
+            shown[1] = r.tokens()[0]; // the new tokens of the first prompt
+        }
+        // end snippet
+        return shown;
+    }
+}
