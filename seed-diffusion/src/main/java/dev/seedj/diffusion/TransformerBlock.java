@@ -78,7 +78,7 @@ final class TransformerBlock extends SeedBlock {
     /** GEGLU: {@code value * gelu(gate)} with [value | gate] = proj(x), then the output projection. */
     private NDArray feedForward(NDArray x) {
         NDArray projected = geglu.forward(x); // [B, T, 2 * hidden]
-        NDList halves = projected.split(2, -1); // value, gate: [B, T, hidden] each
+        NDList halves = projected.split(2, projected.getShape().dimension() - 1); // value, gate: [B, T, hidden] each
         NDArray gated = halves.get(0).mul(Activation.gelu(halves.get(1)));
         return ffOut.forward(gated); // [B, T, dim]
     }

@@ -38,11 +38,12 @@ public final class UNet extends SeedBlock {
     private static final int GROUPS = 32;
 
     /** One step of the down path: a ResBlock with an optional transformer, or a downsampling conv. */
-    private record DownStep(String stage, ResBlock res, SpatialTransformer attn, Downsample2x down,
-            String levelStage) {}
+    private record DownStep(String stage, String resName, ResBlock res, String attnName, SpatialTransformer attn,
+            Downsample2x down, String levelStage) {}
 
     /** One step of the up path: a ResBlock on [h, skip], an optional transformer and an optional upsampling. */
-    private record UpStep(String stage, ResBlock res, SpatialTransformer attn, Upsample2x up, String levelStage) {}
+    private record UpStep(String stage, String resName, ResBlock res, String attnName, SpatialTransformer attn,
+            Upsample2x up, String levelStage) {}
 
     private final UNetConfig config;
     private final CheckpointLayout layout;
@@ -85,21 +86,22 @@ public final class UNet extends SeedBlock {
             long out = config.channels(level);
             for (int j = 0; j < config.numResBlocks(); j++) {
                 String block = compVis ? "input_blocks." + k : "down_blocks." + level;
-                ResBlock res = declareChild(compVis ? block + ".0" : block + ".resnets." + j,
-                        new ResBlock(resNames, ch, out, ted, RESNET_EPS));
+                String resName = compVis ? block + ".0" : block + ".resnets." + j;
+                String attnName = compVis ? block + ".1" : block + ".attentions." + j;
+                ResBlock res = declareChild(resName, new ResBlock(resNames, ch, out, ted, RESNET_EPS));
                 ch = out;
                 SpatialTransformer attn = config.attention().get(level)
-                        ? declareChild(compVis ? block + ".1" : block + ".attentions." + j, transformer(ch, level))
-                        : null;
+                        ? declareChild(attnName, transformer(ch, level)) : null;
                 boolean levelEnd = level == levels - 1 && j == config.numResBlocks() - 1;
-                down.add(new DownStep("input_blocks." + k, res, attn, null, levelEnd ? block : null));
+                down.add(new DownStep("input_blocks." + k, resName, res, attnName, attn, null,
+                        levelEnd ? block : null));
                 skipChannels.push(ch);
                 k++;
             }
             if (level != levels - 1) {
                 Downsample2x ds = declareChild(compVis ? "input_blocks." + k + ".0" : "down_blocks." + level
                         + ".downsamplers.0", new Downsample2x(compVis ? "op" : "conv", ch, false));
-                down.add(new DownStep("input_blocks." + k, null, null, ds, "down_blocks." + level));
+                down.add(new DownStep("input_blocks." + k, null, null, null, null, ds, "down_blocks." + level));
                 skipChannels.push(ch);
                 k++;
             }
@@ -117,18 +119,20 @@ public final class UNet extends SeedBlock {
             long out = config.channels(level);
             for (int j = 0; j <= config.numResBlocks(); j++) {
                 String block = compVis ? "output_blocks." + o : "up_blocks." + u;
-                ResBlock res = declareChild(compVis ? block + ".0" : block + ".resnets." + j,
+                String resName = compVis ? block + ".0" : block + ".resnets." + j;
+                String attnName = compVis ? block + ".1" : block + ".attentions." + j;
+                ResBlock res = declareChild(resName,
                         new ResBlock(resNames, ch + skipChannels.pop(), out, ted, RESNET_EPS));
                 ch = out;
                 SpatialTransformer attn = config.attention().get(level)
-                        ? declareChild(compVis ? block + ".1" : block + ".attentions." + j, transformer(ch, level))
-                        : null;
+                        ? declareChild(attnName, transformer(ch, level)) : null;
                 boolean levelEnd = j == config.numResBlocks();
                 Upsample2x upsample = levelEnd && level != 0
                         ? declareChild(compVis ? block + (attn == null ? ".1" : ".2") : block + ".upsamplers.0",
                                 new Upsample2x(ch))
                         : null;
-                up.add(new UpStep("output_blocks." + o, res, attn, upsample, levelEnd ? "up_blocks." + u : null));
+                up.add(new UpStep("output_blocks." + o, resName, res, attnName, attn, upsample,
+                        levelEnd ? "up_blocks." + u : null));
                 o++;
             }
         }
@@ -189,8 +193,8 @@ public final class UNet extends SeedBlock {
                 NDArray input = h;
                 NDArray embedding = emb;
                 h = scoped(input, false, in -> step.down != null ? step.down.forward(in)
-                        : transformed(step.attn, step.res.forward(in, embedding, recorder.scope(step.stage + ".0")),
-                                context, recorder.scope(step.stage + ".1")), emb, context);
+                        : resThenAttention(step.resName, step.res, step.attnName, step.attn, in, embedding, context,
+                                recorder), emb, context);
                 record(recorder, step.stage, step.levelStage, h);
                 skips.push(h);
             }
@@ -205,8 +209,8 @@ public final class UNet extends SeedBlock {
                 h.close();
                 skip.close();
                 h = scoped(joined, true, in -> {
-                    NDArray r = transformed(step.attn, step.res.forward(in, embedding, recorder.scope(step.stage + ".0")),
-                            context, recorder.scope(step.stage + ".1"));
+                    NDArray r = resThenAttention(step.resName, step.res, step.attnName, step.attn, in, embedding,
+                            context, recorder);
                     return step.up == null ? r : step.up.forward(r);
                 }, emb, context);
                 record(recorder, step.stage, step.levelStage, h);
@@ -228,8 +232,17 @@ public final class UNet extends SeedBlock {
         }
     }
 
-    private static NDArray transformed(SpatialTransformer attn, NDArray h, NDArray context, ActivationRecorder r) {
-        return attn == null ? h : attn.forward(h, context, r);
+    /** A ResBlock and its optional SpatialTransformer, each recorded under its block name. */
+    private static NDArray resThenAttention(String resName, ResBlock res, String attnName, SpatialTransformer attn,
+            NDArray in, NDArray emb, NDArray context, ActivationRecorder recorder) {
+        NDArray h = res.forward(in, emb, recorder.scope(resName));
+        recorder.record(resName, h);
+        if (attn == null) {
+            return h;
+        }
+        NDArray out = attn.forward(h, context, recorder.scope(attnName));
+        recorder.record(attnName, out);
+        return out;
     }
 
     /**

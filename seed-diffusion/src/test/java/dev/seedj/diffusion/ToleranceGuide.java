@@ -1,0 +1,36 @@
+package dev.seedj.diffusion;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.seedj.core.testing.Oracle;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Per-tensor tolerances from a case's {@code tolerance_guide_fp64} (the largest |fp32 reference - fp64| the oracle
+ * measured): {@code max(1e-5, 2 x that)}, so that layers deep in the network, where the reference's own float32
+ * rounding reaches 1e-5 to 2e-5, are judged by the same measure.
+ */
+final class ToleranceGuide {
+    static final double FLOOR = 1e-5;
+    static final double NOISE_MULTIPLE = 2;
+
+    private ToleranceGuide() {}
+
+    static ToDoubleFunction<String> of(String caseName) {
+        JsonObject perTensor;
+        try {
+            perTensor = JsonParser.parseString(Files.readString(Oracle.path(caseName, "case.json"))).getAsJsonObject()
+                    .getAsJsonObject("tolerance_guide_fp64").getAsJsonObject("per_tensor");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return key -> {
+            JsonObject entry = perTensor.getAsJsonObject(key);
+            double noise = entry != null && entry.has("max_abs") ? entry.get("max_abs").getAsDouble() : 0;
+            return Math.max(FLOOR, NOISE_MULTIPLE * noise);
+        };
+    }
+}
