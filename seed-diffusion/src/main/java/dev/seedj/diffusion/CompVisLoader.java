@@ -50,32 +50,13 @@ final class CompVisLoader {
      *     does not match it
      */
     static LoadedPipeline load(Path checkpoint, Path yaml, Device device) {
-        String yamlName = yaml == null ? "built-in " + V1_INFERENCE_YAML : yaml.toString();
-        YamlNode root = new YamlNode(readYaml(yaml, yamlName), "", yamlName);
-        YamlNode model = root.child("model");
-        String target = model.string("target", "");
-        if (!target.endsWith("LatentDiffusion")) {
-            throw model.error("target", "is '" + target + "', not a (CompVis) LatentDiffusion model");
-        }
-        YamlNode params = model.child("params");
-        String conditioning = params.string("conditioning_key", "crossattn");
-        if (!conditioning.startsWith("crossattn")) {
-            throw params.error("conditioning_key", "is '" + conditioning + "'; only cross-attention is supported");
-        }
-        UNetConfig unetConfig = unetConfig(params.child("unet_config"));
-        float scaleFactor = (float) params.number("scale_factor", 1.0);
-        VaeConfig vaeConfig = vaeConfig(params.child("first_stage_config"), scaleFactor);
-        String condTarget = params.has("cond_stage_config")
-                ? params.child("cond_stage_config").string("target", IDENTITY) : IDENTITY;
-        CompVisSchedule schedule = new CompVisSchedule(params.number("linear_start", 1e-4),
-                params.number("linear_end", 2e-2), params.integer("timesteps", 1000),
-                params.string("beta_schedule", "linear"));
-        Prediction prediction;
-        try {
-            prediction = Prediction.fromName(params.string("parameterization", "eps"));
-        } catch (IllegalArgumentException e) {
-            throw params.error("parameterization", e.getMessage());
-        }
+        InferenceConfig config = readConfig(yaml);
+        String yamlName = config.yamlName();
+        UNetConfig unetConfig = config.unet();
+        VaeConfig vaeConfig = config.vae();
+        CompVisSchedule schedule = config.schedule();
+        Prediction prediction = config.prediction();
+        String condTarget = config.condStageTarget();
         try (StateDict weights = StateDict.open(checkpoint)) {
             NDManager manager = NDManager.newBaseManager(device);
             try {
@@ -102,6 +83,57 @@ final class CompVisLoader {
                 manager.close();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * What an inference YAML says about the networks and the schedule.
+     *
+     * @param yamlName the file, for messages
+     * @param unet the UNet's shape
+     * @param vae the VAE's shape
+     * @param schedule the training noise schedule
+     * @param prediction eps or v
+     * @param condStageTarget {@code cond_stage_config.target}
+     */
+    record InferenceConfig(String yamlName, UNetConfig unet, VaeConfig vae, CompVisSchedule schedule,
+            Prediction prediction, String condStageTarget) {}
+
+    /**
+     * @param yaml the inference YAML, or null for the built-in {@code v1-inference.yaml}
+     * @return its content
+     * @throws CheckpointException if it cannot be read or describes an unsupported model
+     */
+    static InferenceConfig readConfig(Path yaml) {
+        String yamlName = yaml == null ? "built-in " + V1_INFERENCE_YAML : yaml.toString();
+        YamlNode root = new YamlNode(readYaml(yaml, yamlName), "", yamlName);
+        YamlNode model = root.child("model");
+        String target = model.string("target", "");
+        if (!target.endsWith("LatentDiffusion")) {
+            throw model.error("target", "is '" + target + "', not a (CompVis) LatentDiffusion model");
+        }
+        YamlNode params = model.child("params");
+        String conditioning = params.string("conditioning_key", "crossattn");
+        if (!conditioning.startsWith("crossattn")) {
+            throw params.error("conditioning_key", "is '" + conditioning + "'; only cross-attention is supported");
+        }
+        float scaleFactor = (float) params.number("scale_factor", 1.0);
+        String condTarget = params.has("cond_stage_config")
+                ? params.child("cond_stage_config").string("target", IDENTITY) : IDENTITY;
+        CompVisSchedule schedule = new CompVisSchedule(params.number("linear_start", 1e-4),
+                params.number("linear_end", 2e-2), params.integer("timesteps", 1000),
+                params.string("beta_schedule", "linear"));
+        Prediction prediction;
+        try {
+            prediction = Prediction.fromName(params.string("parameterization", "eps"));
+        } catch (IllegalArgumentException e) {
+            throw params.error("parameterization", e.getMessage());
+        }
+        try {
+            return new InferenceConfig(yamlName, unetConfig(params.child("unet_config")),
+                    vaeConfig(params.child("first_stage_config"), scaleFactor), schedule, prediction, condTarget);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(yamlName + ": " + e.getMessage(), e);
         }
     }
 

@@ -76,8 +76,14 @@ final class DiffusersLoader {
         JsonObject unetJson = readJson(components.get("unet").resolve("config.json"));
         JsonObject vaeJson = readJson(components.get("vae").resolve("config.json"));
         JsonObject scheduler = readJson(components.get("scheduler").resolve("scheduler_config.json"));
-        UNetConfig unetConfig = DiffusersConfigs.unet(unetJson, components.get("unet").resolve("config.json"));
-        VaeConfig vaeConfig = DiffusersConfigs.vae(vaeJson, components.get("vae").resolve("config.json"));
+        UNetConfig unetConfig;
+        VaeConfig vaeConfig;
+        try {
+            unetConfig = DiffusersConfigs.unet(unetJson, components.get("unet").resolve("config.json"));
+            vaeConfig = DiffusersConfigs.vae(vaeJson, components.get("vae").resolve("config.json"));
+        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+            throw new CheckpointException(folder + ": unsupported or malformed unet/vae config: " + e.getMessage(), e);
+        }
         Prediction prediction;
         try {
             prediction = Prediction.fromName(scheduler.has("prediction_type")
