@@ -67,13 +67,26 @@ public final class StableDiffusion implements AutoCloseable {
      * Loads a CompVis single-file checkpoint onto the CPU.
      *
      * @param checkpoint the {@code .ckpt} (read through the allow-list unpickler) or {@code .safetensors} file
-     * @param inferenceYaml its inference YAML, or null for the built-in {@code v1-inference.yaml} (SD v1.x)
+     * @param inferenceYaml its inference YAML, or {@code (Path) null} for the built-in {@code v1-inference.yaml}
+     *     (SD v1.x; see {@link #loadV1})
      * @return the pipeline
      * @throws dev.seedj.core.weights.CheckpointException if a file is missing or corrupt, the YAML is unsupported or
      *     does not match the checkpoint (nothing stays loaded)
      */
     public static StableDiffusion load(Path checkpoint, Path inferenceYaml) {
         return load(checkpoint, inferenceYaml, Device.cpu());
+    }
+
+    /**
+     * Loads an SD v1.x CompVis single-file checkpoint (e.g. {@code sd-v1-4.ckpt}) onto the CPU with the built-in
+     * {@code v1-inference.yaml}.
+     *
+     * @param checkpoint the {@code .ckpt} or {@code .safetensors} file
+     * @return the pipeline
+     * @throws dev.seedj.core.weights.CheckpointException if the file is missing or corrupt, or not SD v1.x-shaped
+     */
+    public static StableDiffusion loadV1(Path checkpoint) {
+        return load(checkpoint, (Path) null, Device.cpu());
     }
 
     /**
