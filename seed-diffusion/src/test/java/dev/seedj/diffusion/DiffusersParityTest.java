@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.seedj.core.testing.Oracle;
+import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,9 +27,37 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DiffusersParityTest {
     /** The outputs of one UNet/VAE pass, absolute or relative. */
     static final double TOL = 1e-5;
+    /** fp16-rounded weights (relative rounding 2^-11) move the output by about 1e-3. */
+    static final double FP16_TOL = 2e-2;
 
     @TempDir
     Path temp;
+
+    /** An fp16 folder ({@code diffusion_pytorch_model.fp16.safetensors}) loads, widened to float32 in Java. */
+    @Test
+    void fp16WeightsLoad() throws IOException {
+        Path folder = DiffusersFolders.linkedCopy(temp.resolve("fp16"), ".safetensors", List.of());
+        for (String component : List.of("unet", "vae")) {
+            Path fp32 = folder.resolve(component).resolve("diffusion_pytorch_model.safetensors");
+            try (StateDict weights = StateDict.open(fp32); NDManager m = NDManager.newBaseManager()) {
+                Map<String, NDArray> tensors = new LinkedHashMap<>();
+                for (String key : weights.keys()) {
+                    tensors.put(key, weights.get(key, m));
+                }
+                new SafetensorsWriter().withFloat16(true)
+                        .write(folder.resolve(component).resolve("diffusion_pytorch_model.fp16.safetensors"), tensors);
+            }
+            Files.delete(fp32);
+        }
+        try (StableDiffusion sd = StableDiffusion.load(folder);
+                StateDict expected = StateDict.open(Oracle.path(DiffusersFolders.CASE, "expected.safetensors"));
+                NDManager m = NDManager.newBaseManager()) {
+            NDArray out = sd.unet(expected.get("in.unet.sample", m), expected.get("in.unet.t", m),
+                    expected.get("in.unet.encoder_hidden_states", m), expected.get("in.unet.class_labels", m), m);
+            double error = Oracle.maxError(expected.get("unet.out", m).toFloatArray(), out.toFloatArray());
+            assertTrue(error > 0 && error < FP16_TOL, "fp16-rounded weights: error " + error);
+        }
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {".bin", ".safetensors"})
