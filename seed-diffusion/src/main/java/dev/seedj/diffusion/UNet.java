@@ -171,8 +171,8 @@ public final class UNet extends SeedBlock {
         boolean compVis = layout == CheckpointLayout.COMPVIS;
         NDManager outer = x.getManager();
         try (NDManager scope = outer.newSubManager()) {
-            NDArray steps = t.getShape().get(0) == batch ? t : t.broadcast(batch);
-            steps.tempAttach(scope);
+            t.tempAttach(scope);
+            NDArray steps = t.getShape().get(0) == batch ? t : t.broadcast(batch); // [B]
             NDArray tEmb = TimestepEmbeddings.sinusoidal(steps, config.modelChannels()); // [B, C0]
             recorder.record("t_emb", tEmb);
             NDArray emb = timeEmbed.forward(tEmb); // [B, 4 C0]
