@@ -59,8 +59,13 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int numLayers, int n
         }
     }
 
+    /** transformers' {@code CLIPTextConfig} default vocabulary size. */
+    public static final int DEFAULT_VOCAB_SIZE = 49408;
+
     /**
-     * Reads a Hugging Face / diffusers {@code text_encoder/config.json}.
+     * Reads a Hugging Face / diffusers {@code text_encoder/config.json}; absent fields take transformers'
+     * {@code CLIPTextConfig} defaults (vocabulary 49408, width 512, 12 layers, 8 heads, MLP 2048, 77 positions,
+     * {@code quick_gelu}, eps 1e-5).
      *
      * @param json the file
      * @return the config
@@ -79,9 +84,9 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int numLayers, int n
             if (o.has("text_config")) { // a full CLIPConfig
                 o = o.getAsJsonObject("text_config");
             }
-            return new ClipTextConfig(required(o, "vocab_size").getAsInt(), required(o, "hidden_size").getAsInt(),
-                    required(o, "num_hidden_layers").getAsInt(), required(o, "num_attention_heads").getAsInt(),
-                    required(o, "intermediate_size").getAsInt(), required(o, "max_position_embeddings").getAsInt(),
+            return new ClipTextConfig(intOr(o, "vocab_size", DEFAULT_VOCAB_SIZE), intOr(o, "hidden_size", 512),
+                    intOr(o, "num_hidden_layers", 12), intOr(o, "num_attention_heads", 8),
+                    intOr(o, "intermediate_size", 2048), intOr(o, "max_position_embeddings", 77),
                     o.has("layer_norm_eps") ? o.get("layer_norm_eps").getAsFloat() : 1e-5f,
                     ClipActivation.fromName(o.has("hidden_act") ? o.get("hidden_act").getAsString() : "quick_gelu"));
         } catch (RuntimeException e) {
@@ -98,11 +103,31 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int numLayers, int n
                 activation);
     }
 
-    private static JsonElement required(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException("missing '" + key + "'");
+    /**
+     * @param json a {@code config.json}
+     * @return whether it states {@code vocab_size} (some tiny test folders leave it to the weights)
+     * @throws UncheckedIOException if the file cannot be read
+     */
+    static boolean statesVocabSize(Path json) {
+        try {
+            JsonObject o = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8)).getAsJsonObject();
+            return (o.has("text_config") ? o.getAsJsonObject("text_config") : o).has("vocab_size");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read CLIP text config " + json, e);
         }
-        return e;
+    }
+
+    /**
+     * @param vocab another vocabulary size
+     * @return this config with {@code vocab} token embedding rows
+     */
+    public ClipTextConfig withVocabSize(int vocab) {
+        return new ClipTextConfig(vocab, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions, layerNormEps,
+                activation);
+    }
+
+    private static int intOr(JsonObject o, String key, int fallback) {
+        JsonElement e = o.get(key);
+        return e == null || e.isJsonNull() ? fallback : e.getAsInt();
     }
 }
