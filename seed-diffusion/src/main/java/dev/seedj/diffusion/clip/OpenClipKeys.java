@@ -11,6 +11,7 @@ import dev.seedj.core.weights.CheckpointException;
 import dev.seedj.core.weights.StateDict;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -77,15 +78,18 @@ final class OpenClipKeys {
             throw new CheckpointException("the OpenCLIP text encoder lacks " + missing.size() + " weight(s): "
                     + String.join(", ", missing.subList(0, Math.min(missing.size(), 20))));
         }
+        Map<String, NDArray> fused = new HashMap<>(); // each in_proj tensor is read once for its q, k and v
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Source source = source(e.getKey());
-            NDArray array = weights.get(source.key(), manager);
+            NDArray array = source.third() >= 0
+                    ? fused.computeIfAbsent(source.key(), k -> weights.get(k, manager))
+                    : weights.get(source.key(), manager);
             used.add(source.key());
             if (source.third() >= 0) {
                 long rows = array.getShape().get(0) / 3;
-                NDArray part = array.get(new NDIndex("{}:{}", source.third() * rows, (source.third() + 1) * rows));
-                array.close();
-                array = part;
+                // a view of the fused tensor: the fused array stays open (with the model's manager), because a
+                // tensor read from a checkpoint may live in Java memory that closing it would free under the view
+                array = array.get(new NDIndex("{}:{}", source.third() * rows, (source.third() + 1) * rows));
             }
             StateDictLoader.assign(e.getValue(), array);
         }
