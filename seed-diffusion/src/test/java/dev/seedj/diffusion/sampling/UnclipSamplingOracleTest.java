@@ -120,6 +120,23 @@ class UnclipSamplingOracleTest {
     }
 
     @Test
+    void theNormalizerLoadsFromTheBinFileToo(@TempDir Path dir) throws Exception {
+        Path normalizer = Files.createDirectories(dir.resolve("image_normalizer"));
+        for (String file : new String[] {"config.json", "diffusion_pytorch_model.bin"}) {
+            Files.copy(Oracle.path("sd-unclip-tiny", "image_normalizer", file), normalizer.resolve(file));
+        }
+        Files.createDirectories(dir.resolve("image_noising_scheduler"));
+        Files.copy(Oracle.path("sd-unclip-tiny", "image_noising_scheduler", "scheduler_config.json"),
+                dir.resolve("image_noising_scheduler").resolve("scheduler_config.json"));
+        try (NDManager m = manager.newSubManager()) {
+            ImageEmbeddingNoiser fromBin = ImageEmbeddingNoiser.load(dir, m);
+            NDArray labels = fromBin.noiseImageEmbeddings(expected.get("in.noise.image_embeds", m), 0,
+                    expected.get("in.noise.noise", m), m);
+            Oracle.assertClose("noise.class_labels (.bin)", expected.get("noise.class_labels", m), labels, 1e-6);
+        }
+    }
+
+    @Test
     void aFolderWithoutTheNormalizerIsAClearError(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("image_normalizer"));
         Files.writeString(dir.resolve("image_normalizer").resolve("config.json"), "{\"embedding_dim\": 16}");
