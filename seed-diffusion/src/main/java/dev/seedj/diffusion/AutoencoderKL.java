@@ -1,10 +1,7 @@
 package dev.seedj.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -80,11 +77,5 @@ public final class AutoencoderKL extends SeedBlock {
                     + ", got " + s.get(2) + " x " + s.get(3));
         }
         return Scopes.consume(encoder.forward(images), quantConv::forward);
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(decode(inputs.singletonOrThrow(), ActivationRecorder.NONE));
     }
 }

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.AttentionMath;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
@@ -103,11 +101,5 @@ final class CrossAttention extends SeedBlock {
             k1.close();
             v1.close();
         }
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null));
     }
 }

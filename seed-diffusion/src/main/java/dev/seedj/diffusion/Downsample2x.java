@@ -1,10 +1,7 @@
 package dev.seedj.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -41,11 +38,5 @@ final class Downsample2x extends SeedBlock {
         NDArray out = conv.forward(padded);
         padded.close();
         return out;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

@@ -1,9 +1,6 @@
 package dev.seedj.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -35,11 +32,5 @@ final class EmbeddingMlp extends SeedBlock {
      */
     NDArray forward(NDArray x) {
         return second.forward(Silu.apply(first.forward(x)));
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

@@ -1,9 +1,6 @@
 package dev.seedj.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.GroupNorm;
 import dev.seedj.core.nn.Linear;
@@ -91,11 +88,5 @@ final class ResBlock extends SeedBlock {
         h = conv2.forward(Silu.apply(norm2.forward(h)));
         NDArray residual = shortcut == null ? x : shortcut.forward(x);
         return residual.add(h);
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.size() > 1 ? inputs.get(1) : null, ActivationRecorder.NONE));
     }
 }

@@ -1,10 +1,7 @@
 package dev.seedj.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.GroupNorm;
 import dev.seedj.core.nn.Linear;
@@ -95,11 +92,5 @@ final class SpatialTransformer extends SeedBlock {
     private static NDArray toMap(NDArray tokens, long height, long width) {
         Shape s = tokens.getShape();
         return tokens.transpose(0, 2, 1).reshape(s.get(0), s.get(2), height, width);
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.get(1), ActivationRecorder.NONE));
     }
 }

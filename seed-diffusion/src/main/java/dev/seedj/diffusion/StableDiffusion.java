@@ -7,6 +7,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import dev.seedj.core.nn.ArrayScopes;
+import dev.seedj.diffusion.sampling.DiffusionSampling;
+import dev.seedj.diffusion.sampling.ImageEmbeddingNoiser;
+import dev.seedj.diffusion.sampling.NoiseSchedule;
+import dev.seedj.diffusion.sampling.PredictionType;
+import dev.seedj.diffusion.sampling.SampleRequest;
+import dev.seedj.diffusion.sampling.SchedulerConfig;
+import dev.seedj.diffusion.sampling.StepListener;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,10 +40,94 @@ import java.util.Optional;
  */
 public final class StableDiffusion implements AutoCloseable {
     private final LoadedPipeline parts;
+    private final SchedulerConfig scheduler;
+    private final ImageEmbeddingNoiser noiser; // null unless the pipeline is Stable unCLIP
     private volatile boolean closed;
 
     private StableDiffusion(LoadedPipeline parts) {
         this.parts = parts;
+        try {
+            this.scheduler = schedulerOf(parts);
+            Path normalizer = parts.componentFolders().get("image_normalizer");
+            this.noiser = normalizer == null ? null : ImageEmbeddingNoiser.load(normalizer.getParent(), parts.manager());
+        } catch (RuntimeException e) {
+            parts.manager().close(); // nothing stays half-loaded
+            throw e;
+        }
+    }
+
+    /** The sampling schedule: the diffusers {@code scheduler/} config, or the CompVis checkpoint's own buffers. */
+    private static SchedulerConfig schedulerOf(LoadedPipeline parts) {
+        PredictionType prediction = switch (parts.prediction()) {
+            case EPSILON -> PredictionType.EPSILON;
+            case V_PREDICTION -> PredictionType.V_PREDICTION;
+            case SAMPLE -> throw new IllegalArgumentException("the samplers support epsilon and v prediction, not sample");
+        };
+        if (parts.layout() == CheckpointLayout.DIFFUSERS) {
+            Path folder = parts.componentFolders().get("scheduler");
+            return SchedulerConfig.fromDiffusersJson(folder.resolve("scheduler_config.json"));
+        }
+        if (parts.alphasCumprod() != null) { // what the CompVis samplers read
+            return SchedulerConfig.compVis(NoiseSchedule.ofAlphasCumprod(parts.alphasCumprod()), prediction);
+        }
+        CompVisSchedule s = parts.compVisSchedule();
+        return SchedulerConfig.compVis(NoiseSchedule.compVisLinear(s.linearStart(), s.linearEnd(), s.timesteps()), prediction);
+    }
+
+    /**
+     * Runs a sampler with this pipeline's UNet and schedule (classifier-free guidance, and for Stable unCLIP the
+     * noise augmentation of {@link SampleRequest#imageEmbeds()}).
+     *
+     * @param request what to sample
+     * @param m owns the result
+     * @return the final latents [B, 4, H/8, W/8] (decode them with {@link #decodeLatents})
+     * @throws IllegalArgumentException if the request does not fit this pipeline
+     */
+    public NDArray sample(SampleRequest request, NDManager m) {
+        return sample(request, null, m);
+    }
+
+    /**
+     * @param request what to sample
+     * @param listenerOrNull told after each denoising step (e.g. a progress bar), or null
+     * @param m owns the result
+     * @return the final latents
+     */
+    public NDArray sample(SampleRequest request, StepListener listenerOrNull, NDManager m) {
+        checkOpen();
+        if (request.imageEmbeds() != null && noiser == null) {
+            throw new IllegalArgumentException("image embeddings need a Stable unCLIP pipeline (image_normalizer/"
+                    + " and image_noising_scheduler/); this one has none");
+        }
+        return DiffusionSampling.sample(request, this::unet, scheduler, noiser, listenerOrNull, m);
+    }
+
+    /**
+     * @param request a request
+     * @return how many denoising steps {@link #sample} runs for it (the reference's spacing may differ from the
+     *     count asked for)
+     */
+    public int stepCount(SampleRequest request) {
+        return DiffusionSampling.steps(request.sampler(), request.steps(), scheduler).length;
+    }
+
+    /**
+     * Stable unCLIP's image-embedding noise augmentation ({@code StableUnCLIPImageNormalizer} + DDPM
+     * {@code add_noise} + the sinusoidal noise-level embedding), the class labels of the UNet.
+     *
+     * @param imageEmbeds [B, E]
+     * @param noiseLevel a timestep of the noising schedule (SEED-2 uses 0)
+     * @param noise standard normal noise [B, E]
+     * @param m owns the result
+     * @return the class labels [B, 2E]
+     * @throws IllegalStateException if this pipeline is not Stable unCLIP
+     */
+    public NDArray noiseImageEmbeddings(NDArray imageEmbeds, int noiseLevel, NDArray noise, NDManager m) {
+        checkOpen();
+        if (noiser == null) {
+            throw new IllegalStateException("this pipeline has no image_normalizer/: not a Stable unCLIP pipeline");
+        }
+        return noiser.noiseImageEmbeddings(imageEmbeds, noiseLevel, noise, m);
     }
 
     /**

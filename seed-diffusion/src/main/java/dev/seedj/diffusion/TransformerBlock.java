@@ -3,8 +3,6 @@ package dev.seedj.diffusion;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.Linear;
@@ -81,11 +79,5 @@ final class TransformerBlock extends SeedBlock {
         NDList halves = projected.split(2, projected.getShape().dimension() - 1); // value, gate: [B, T, hidden] each
         NDArray gated = halves.get(0).mul(Activation.gelu(halves.get(1)));
         return ffOut.forward(gated); // [B, T, dim]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.get(1), ActivationRecorder.NONE));
     }
 }

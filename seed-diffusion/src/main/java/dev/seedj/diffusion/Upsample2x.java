@@ -1,10 +1,7 @@
 package dev.seedj.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -34,11 +31,5 @@ final class Upsample2x extends SeedBlock {
         long w = s.get(3);
         NDArray repeated = x.reshape(b, c, h, 1, w, 1).broadcast(b, c, h, 2, w, 2).reshape(b, c, 2 * h, 2 * w);
         return conv.forward(repeated);
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

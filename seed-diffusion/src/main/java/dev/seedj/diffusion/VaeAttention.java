@@ -1,10 +1,7 @@
 package dev.seedj.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.GroupNorm;
 import dev.seedj.core.nn.Linear;
@@ -86,11 +83,5 @@ final class VaeAttention extends SeedBlock {
         NDArray matrix = weight.reshape(channels, channels);
         matrix.attach(tokens.getManager());
         return ai.djl.nn.core.Linear.linear(tokens, matrix, conv.bias().getArray()).singletonOrThrow();
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

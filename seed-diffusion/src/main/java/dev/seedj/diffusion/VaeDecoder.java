@@ -1,9 +1,6 @@
 package dev.seedj.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.GroupNorm;
 import dev.seedj.core.nn.SeedBlock;
@@ -112,11 +109,5 @@ final class VaeDecoder extends SeedBlock {
             return downsample.forward(in);
         }
         return ((Upsample2x) block).forward(in);
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow(), ActivationRecorder.NONE));
     }
 }

@@ -1,9 +1,6 @@
 package dev.seedj.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Conv2d;
 import dev.seedj.core.nn.GroupNorm;
 import dev.seedj.core.nn.SeedBlock;
@@ -72,11 +69,5 @@ final class VaeEncoder extends SeedBlock {
             h = Scopes.consume(h, in -> VaeDecoder.apply(step, in));
         }
         return Scopes.consume(h, in -> convOut.forward(Silu.apply(normOut.forward(in))));
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

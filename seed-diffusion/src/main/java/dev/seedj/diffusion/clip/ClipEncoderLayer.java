@@ -1,9 +1,6 @@
 package dev.seedj.diffusion.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.LayerNorm;
 import dev.seedj.core.nn.MultiHeadAttention;
@@ -23,7 +20,7 @@ final class ClipEncoderLayer extends SeedBlock {
 
     ClipEncoderLayer(ClipTextConfig config) {
         this.selfAttn = declareChild("self_attn", new MultiHeadAttention(config.hiddenSize(), config.hiddenSize(),
-                config.numHeads(), MultiHeadAttention.Names.OPT)); // q_proj, k_proj, v_proj, out_proj
+                config.numHeads(), new MultiHeadAttention.Names("q_proj", "k_proj", "v_proj", "out_proj")));
         this.layerNorm1 = declareChild("layer_norm1", new LayerNorm(config.hiddenSize(), config.layerNormEps()));
         this.mlp = declareChild("mlp", new ClipMlp(config));
         this.layerNorm2 = declareChild("layer_norm2", new LayerNorm(config.hiddenSize(), config.layerNormEps()));
@@ -37,10 +34,5 @@ final class ClipEncoderLayer extends SeedBlock {
     NDArray forward(NDArray x, NDArray causalMask) {
         NDArray h = x.add(ArrayScopes.branch(x, t -> selfAttn.forward(layerNorm1.forward(t), null, causalMask)));
         return h.add(ArrayScopes.branch(h, t -> mlp.forward(layerNorm2.forward(t))));
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.get(0), inputs.get(1)));
     }
 }

@@ -1,9 +1,6 @@
 package dev.seedj.diffusion.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -29,10 +26,5 @@ final class ClipMlp extends SeedBlock {
      */
     NDArray forward(NDArray x) {
         return fc2.forward(activation.apply(fc1.forward(x))); // [B, T, intermediate] -> [B, T, hidden]
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

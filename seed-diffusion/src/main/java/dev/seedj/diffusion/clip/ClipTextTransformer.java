@@ -145,10 +145,4 @@ final class ClipTextTransformer extends SeedBlock {
         }
         return manager.create(mask, new Shape(1, 1, length, length));
     }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        List<NDArray> states = hiddenStates(inputs.singletonOrThrow(), config.numLayers());
-        return new NDList(finalLayerNorm(states.get(states.size() - 1)));
-    }
 }

@@ -1,13 +1,10 @@
 package dev.seedj.diffusion.sampling;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
-import ai.djl.util.PairList;
 import com.google.gson.JsonParser;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.core.nn.StateDictLoader;
@@ -89,11 +86,6 @@ public final class StableUnCLIPImageNormalizer extends SeedBlock {
         return embeddingDim;
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(scale(inputs.singletonOrThrow()));
-    }
 
     private void requireWidth(NDArray embeds) {
         Shape s = embeds.getShape();

@@ -1,9 +1,6 @@
 package dev.seedj.llm.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.AttentionMath;
 import dev.seedj.core.nn.KvCache;
@@ -83,12 +80,5 @@ final class LlamaAttention extends SeedBlock {
         // a view of a cached array lands in the cache's manager: move it before deriving more from it
         NDArray grouped = ArrayScopes.adopt(kv.expandDims(2), activation); // [B, KV, 1, S, D]
         return grouped.repeat(2, groups).reshape(s[0], numHeads, s[2], s[3]); // [B, H, S, D]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray mask = inputs.size() > 3 ? inputs.get(3) : null;
-        return new NDList(forward(inputs.get(0), inputs.get(1), inputs.get(2), mask, null, 0));
     }
 }

@@ -1,9 +1,6 @@
 package dev.seedj.llm.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.Embedding;
 import dev.seedj.core.nn.KvCache;
@@ -68,12 +65,5 @@ final class LlamaDecoder extends SeedBlock {
     /** @return the token embeddings, [vocab, hidden] */
     Embedding embedTokens() {
         return embedTokens;
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray mask = inputs.size() > 3 ? inputs.get(3) : null;
-        return new NDList(forward(inputs.get(0), inputs.get(1), inputs.get(2), mask, null, null));
     }
 }

@@ -1,9 +1,6 @@
 package dev.seedj.llm.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -40,12 +37,5 @@ final class LlamaDecoderLayer extends SeedBlock {
     NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int index) {
         NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cos, sin, mask, cache, index)); // [B, T, hidden]
         return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray mask = inputs.size() > 3 ? inputs.get(3) : null;
-        return new NDList(forward(inputs.get(0), inputs.get(1), inputs.get(2), mask, null, 0));
     }
 }

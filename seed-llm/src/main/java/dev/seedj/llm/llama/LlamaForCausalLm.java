@@ -1,9 +1,6 @@
 package dev.seedj.llm.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -53,12 +50,5 @@ final class LlamaForCausalLm extends SeedBlock {
 
     private NDArray headWeight() {
         return lmHead == null ? model.embedTokens().weight().getArray() : lmHead.weight().getArray(); // [V, hidden]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray mask = inputs.size() > 3 ? inputs.get(3) : null;
-        return new NDList(logits(model.forward(inputs.get(0), inputs.get(1), inputs.get(2), mask, null, null)));
     }
 }

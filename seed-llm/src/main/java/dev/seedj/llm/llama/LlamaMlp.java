@@ -1,10 +1,7 @@
 package dev.seedj.llm.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -35,11 +32,5 @@ final class LlamaMlp extends SeedBlock {
         NDArray gate = gateProj.forward(x); // [B, T, inner]
         NDArray silu = gate.mul(Activation.sigmoid(gate)); // silu(g) = g * sigmoid(g)
         return downProj.forward(silu.mul(upProj.forward(x))); // [B, T, inner] -> [B, T, hidden]
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }

@@ -1,11 +1,8 @@
 package dev.seedj.llm.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.seedj.core.nn.ParameterInit;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -36,11 +33,5 @@ final class LlamaRmsNorm extends SeedBlock {
         NDArray variance = x.mul(x).mean(new int[] {-1}, true); // [..., 1]
         NDArray normed = x.div(variance.add(eps).sqrt()); // [..., dim]
         return normed.mul(weight.getArray()); // activation first: the result stays in the pass's manager
-    }
-
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 }
