@@ -9,7 +9,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The prompts {@link SeedOpt} builds, read from {@value #FILE_NAME} next to the model, with SEED's defaults
@@ -123,6 +127,57 @@ public record PromptTemplates(String caption, String answer, String imageGenerat
      */
     public String imageGenerationPrompt(String prompt) {
         return imageGeneration.replace("{prompt}", prompt);
+    }
+
+    /**
+     * The captioning prompt as token ids, built by id: the template's text pieces through {@code encodeText},
+     * {@code {image}} as {@link Vocabulary#imageIds}. Equals encoding {@link #captionPrompt} with a tokenizer that
+     * knows the image tokens (which split the text), without writing the codes out as text. No BOS.
+     *
+     * @param codes the image's codes
+     * @param vocabulary the image tokens' ids
+     * @param encodeText tokenizes plain text, adding no special token
+     * @return the prompt's ids
+     */
+    public long[] captionPromptIds(int[] codes, Vocabulary vocabulary, Function<String, long[]> encodeText) {
+        String[] around = caption.split(Pattern.quote("{image}"), -1);
+        long[] image = vocabulary.imageIds(codes);
+        List<long[]> pieces = new ArrayList<>();
+        for (int i = 0; i < around.length; i++) {
+            if (i > 0) {
+                pieces.add(image);
+            }
+            pieces.add(encodeText.apply(around[i]));
+        }
+        return concat(pieces);
+    }
+
+    /**
+     * The image-generation prompt as token ids, ending with the id of {@code <img>} (appended, as
+     * {@link SeedOpt#generateImageCodes} does, when the template does not end with it). No BOS.
+     *
+     * @param prompt what the image should show
+     * @param vocabulary the image tokens' ids
+     * @param encodeText tokenizes plain text, adding no special token
+     * @return the prompt's ids; the image's code ids follow them
+     */
+    public long[] imageGenerationPromptIds(String prompt, Vocabulary vocabulary,
+            Function<String, long[]> encodeText) {
+        String text = imageGenerationPrompt(prompt);
+        if (text.endsWith(Vocabulary.BOI)) {
+            text = text.substring(0, text.length() - Vocabulary.BOI.length());
+        }
+        return concat(List.of(encodeText.apply(text), new long[] {vocabulary.boiId()}));
+    }
+
+    private static long[] concat(List<long[]> pieces) {
+        long[] out = new long[pieces.stream().mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (long[] p : pieces) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
     }
 
     private static void require(String template, String field, String placeholder) {
