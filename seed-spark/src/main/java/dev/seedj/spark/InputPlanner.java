@@ -2,10 +2,14 @@ package dev.seedj.spark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -38,11 +42,22 @@ final class InputPlanner {
         if (pathGlobFilter != null) {
             reader = reader.option("pathGlobFilter", pathGlobFilter);
         }
-        List<Row> rows = reader.load(pathOrGlob).select("path", "length", "modificationTime").collectAsList();
+        Dataset<Row> files = reader.load(pathOrGlob);
+        List<Row> rows = files.select("path", "length", "modificationTime").collectAsList();
         List<WorkUnit> out = new ArrayList<>(rows.size());
+        Set<String> seen = new HashSet<>();
         for (Row r : rows) {
-            out.add(new WorkUnit(WorkUnit.Kind.IMAGE_FILE, r.getString(0), null,
+            String file = canonical(r.getString(0));
+            out.add(new WorkUnit(WorkUnit.Kind.IMAGE_FILE, file, null,
                     r.getLong(1) + "@" + r.getTimestamp(2).getTime()));
+            seen.add(file);
+        }
+        // the scan skips empty files; the listing has them, and each becomes an error row
+        for (String listed : files.inputFiles()) {
+            String file = canonical(listed);
+            if (seen.add(file)) {
+                out.add(new WorkUnit(WorkUnit.Kind.IMAGE_FILE, file, null, "listed"));
+            }
         }
         return out;
     }
@@ -128,6 +143,15 @@ final class InputPlanner {
             return fs.isDirectory(qualified) ? qualified : qualified.getParent();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the manifest " + manifest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** One spelling per file: Spark lists {@code file:///x} in one place and {@code file:/x} in another. */
+    private static String canonical(String uri) {
+        try {
+            return new Path(new URI(uri)).toString();
+        } catch (URISyntaxException e) {
+            return new Path(uri).toString();
         }
     }
 

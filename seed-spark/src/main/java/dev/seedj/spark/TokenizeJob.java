@@ -104,7 +104,7 @@ public final class TokenizeJob implements Callable<Integer> {
      */
     public static TokenizeJob fromArgs(String... args) {
         TokenizeJob job = new TokenizeJob();
-        new CommandLine(job).parseArgs(args);
+        new CommandLine(job).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args);
         return job;
     }
 
