@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.seedj.core.image.ImagePreprocessor;
+import dev.seedj.llm.PromptTemplates;
+import dev.seedj.llm.Vocabulary;
+import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -186,6 +190,58 @@ class TokenizeJobTest {
         again.results().forEach(r -> pids.add(r.executorPid()));
         assertEquals(Set.of(ProcessHandle.current().pid()), pids);
         again.results().forEach(r -> assertEquals(1, r.modelLoads(), "one tokenizer per JVM, however many tasks"));
+    }
+
+    @Test
+    void sequencesAreTheSeedOptTemplatesById() {
+        Path llm = MODEL.resolveSibling("llm");
+        Path sequences = tmp.resolve("sequences");
+        long written = SequencesJob.fromArgs("--tokens", output.toString(), "--llm", llm.toString(),
+                "--output", sequences.toString()).run(spark);
+        Map<String, Row> tokens = table();
+        long withCaption = tokens.values().stream()
+                .filter(r -> "ok".equals(r.getAs("status")) && r.getAs("caption") != null).count();
+        assertEquals(2 * withCaption, written);
+        assertTrue(withCaption >= 50, "captioned images: " + withCaption);
+        try (TextTokenizer text = TextTokenizer.load(llm, 256)) {
+            PromptTemplates templates = PromptTemplates.load(llm);
+            Vocabulary vocabulary = text.imageVocabulary();
+            for (Row s : spark.read().parquet(sequences.toString()).collectAsList()) {
+                Row t = tokens.get(corpus.name(s.getAs("source")));
+                int[] codes = t.getList(t.fieldIndex("codes")).stream().mapToInt(c -> (Integer) c).toArray();
+                String caption = t.getAs("caption");
+                // the same sequence through the text form, as SeedOpt's prompts and SEED-mini's training data
+                // tokenize it: the by-id build must give identical ids
+                long[] prompt;
+                long[] target;
+                if (s.getAs("task").equals("caption")) {
+                    prompt = concat(new long[] {text.bosId()}, text.encode(templates.captionPrompt(codes)));
+                    target = concat(text.encode(caption), new long[] {2});
+                } else {
+                    assertEquals("generation", s.getAs("task"));
+                    prompt = concat(new long[] {text.bosId()}, text.encode(templates.imageGenerationPrompt(caption)));
+                    target = concat(text.encode(Vocabulary.imageText(codes).substring(Vocabulary.BOI.length())),
+                            new long[] {2});
+                    assertEquals(vocabulary.boiId(), prompt[prompt.length - 1]);
+                }
+                long[] ids = concat(prompt, target);
+                long[] labels = ids.clone();
+                Arrays.fill(labels, 0, prompt.length, -100);
+                assertArrayEquals(ids, longs(s.getList(s.fieldIndex("input_ids"))), caption);
+                assertArrayEquals(labels, longs(s.getList(s.fieldIndex("labels"))), caption);
+                assertEquals(t.<String>getAs("image_id"), s.getAs("image_id"));
+            }
+        }
+    }
+
+    static long[] longs(List<Integer> ints) {
+        return ints.stream().mapToLong(Integer::longValue).toArray();
+    }
+
+    static long[] concat(long[] a, long[] b) {
+        long[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     static List<Path> parts() throws IOException {
