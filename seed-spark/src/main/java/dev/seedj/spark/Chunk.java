@@ -19,6 +19,7 @@ import java.util.Locale;
  * @param index the chunk's number in the plan, from 0
  * @param fingerprint hex digest of the model fingerprint and the inputs, in order
  * @param units the inputs, in output order
+ * @serial exclude
  */
 public record Chunk(int index, String fingerprint, List<WorkUnit> units) implements Serializable {
     private static final long serialVersionUID = 1L;

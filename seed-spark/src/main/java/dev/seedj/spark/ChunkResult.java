@@ -14,6 +14,7 @@ import java.io.Serializable;
  * @param executorPid the process id of the executor JVM that did the work
  * @param modelLoads how many tokenizers that JVM had loaded when the task ended
  * @param seconds wall time of the task
+ * @serial exclude
  */
 public record ChunkResult(int chunk, String file, long rows, long errors, long executorPid, int modelLoads,
         double seconds) implements Serializable {

@@ -121,7 +121,7 @@ final class InputPlanner {
         try {
             Path p = new Path(manifest);
             FileSystem fs = p.getFileSystem(conf);
-            if (!fs.isDirectory(p)) {
+            if (!fs.exists(p) || !fs.getFileStatus(p).isDirectory()) {
                 return false;
             }
             for (FileStatus f : fs.listStatus(p)) {
@@ -140,7 +140,8 @@ final class InputPlanner {
         try {
             FileSystem fs = p.getFileSystem(conf);
             Path qualified = fs.makeQualified(p);
-            return fs.isDirectory(qualified) ? qualified : qualified.getParent();
+            return fs.exists(qualified) && fs.getFileStatus(qualified).isDirectory() ? qualified
+                    : qualified.getParent();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the manifest " + manifest + ": " + e.getMessage(), e);
         }

@@ -35,6 +35,7 @@ import org.apache.hadoop.fs.Path;
  * @param files the files a tokenizer needs, relative to the directory: the config and the weight files
  * @param metadata the Parquet key/value metadata, in a fixed order
  * @param fingerprint SHA-256 over the metadata: identifies the codes this model produces
+ * @serial exclude
  */
 public record ModelInfo(String modelUri, List<String> files, Map<String, String> metadata, String fingerprint)
         implements Serializable {
@@ -75,7 +76,7 @@ public record ModelInfo(String modelUri, List<String> files, Map<String, String>
         try {
             FileSystem fs = dir.getFileSystem(conf);
             Path configFile = new Path(dir, TokenizerConfig.FILE_NAME);
-            if (!fs.isFile(configFile)) {
+            if (!fs.exists(configFile) || !fs.getFileStatus(configFile).isFile()) {
                 throw new IOException("the model directory " + dir + " has no " + TokenizerConfig.FILE_NAME);
             }
             String json;

@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param caption the manifest's caption, or null
  * @param stamp the file's length and modification time when the listing knows them (a changed file changes the
  *     chunk fingerprint, so a resumed run redoes its chunk), else empty
+ * @serial exclude
  */
 public record WorkUnit(Kind kind, String source, String caption, String stamp)
         implements Serializable, Comparable<WorkUnit> {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The tokenize job on Spark's {@code local-cluster[2,1,1024]}: a master and two workers in this JVM, each worker
  * starting one executor JVM, all on 127.0.0.1. The job, its chunks and the Hadoop configuration are serialized to
- * the executors, and each executor JVM loads the tokenizer exactly once.
+ * the executors, and each executor JVM copies the model from a (remote-like) Hadoop file system to its local disk
+ * and loads the tokenizer exactly once.
  */
 class MultiJvmTest {
     @TempDir
@@ -43,12 +44,15 @@ class MultiJvmTest {
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.executor.memory", "640m")
+                .config("spark.hadoop.fs." + RemoteLikeFileSystem.SCHEME + ".impl", RemoteLikeFileSystem.class.getName())
                 .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                 .config("spark.executor.extraJavaOptions", "-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1"
                         + " -Dai.djl.pytorch.num_interop_threads=1")
                 .getOrCreate();
         try {
-            TokenizeSummary summary = TokenizeJob.fromArgs("--model", TokenizeJobTest.MODEL.toString(),
+            // the model comes from a "remote" file system: each executor copies it to its local disk once
+            String remoteModel = RemoteLikeFileSystem.SCHEME + "://" + TokenizeJobTest.MODEL.toAbsolutePath().normalize();
+            TokenizeSummary summary = TokenizeJob.fromArgs("--model", remoteModel,
                     "--images", corpus.root.resolve("images").toString(), "--output", output.toString(),
                     "--chunk-size", "3", "--batch-size", "2")
                     .progressTo(new PrintStream(OutputStream.nullOutputStream()))
