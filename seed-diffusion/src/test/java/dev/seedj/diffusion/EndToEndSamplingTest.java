@@ -68,13 +68,14 @@ class EndToEndSamplingTest {
             NDArray decoded = sd.decodeLatents(latents, m);
             Oracle.assertClose("pipe.decoded", expected.get("pipe.decoded", m), decoded, UNCLIP_FINAL_TOL);
             // a value on a rounding boundary may land one level off after 4 guided steps
-            long[] u8 = expected.get("pipe.u8", m).toLongArray(); // [1, H, W, 3]
-            java.awt.image.BufferedImage picture = sd.toImages(decoded)[0];
-            int w = picture.getWidth();
-            int h = picture.getHeight();
-            assertEquals(u8.length, 3L * w * h);
+            long[] u8 = expected.get("pipe.u8", m).toLongArray(); // [B, H, W, 3]
+            java.awt.image.BufferedImage[] pictures = sd.toImages(decoded);
+            int w = pictures[0].getWidth();
+            int h = pictures[0].getHeight();
+            assertEquals(u8.length, 3L * w * h * pictures.length);
             for (int i = 0; i < u8.length; i++) {
-                int rgb = picture.getRGB((i / 3) % w, (i / 3) / w);
+                int pixel = i / 3;
+                int rgb = pictures[pixel / (w * h)].getRGB(pixel % w, (pixel / w) % h);
                 int value = (rgb >> (16 - 8 * (i % 3))) & 0xff;
                 assertTrue(Math.abs(value - u8[i]) <= 1, "pipe.u8 element " + i + ": " + value + " vs " + u8[i]);
             }

@@ -164,6 +164,23 @@ public final class Vocabulary {
     }
 
     /**
+     * An image as token ids, without going through its text form: {@code <img>}, one id per code,
+     * {@code </img>}; the ids of {@link #imageText} tokenized.
+     *
+     * @param codes image codes
+     * @return {@code codes.length + 2} token ids
+     */
+    public long[] imageIds(int[] codes) {
+        long[] out = new long[codes.length + 2];
+        out[0] = boiId;
+        for (int i = 0; i < codes.length; i++) {
+            out[i + 1] = tokenId(codes[i]);
+        }
+        out[codes.length + 1] = eoiId;
+        return out;
+    }
+
+    /**
      * @param tokenIds image token ids
      * @return their codes
      */
