@@ -2,13 +2,16 @@ package dev.seedj.core.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
  * A state dict backed by one checkpoint file: subclasses say which tensors exist and hand over each tensor's
- * bytes (contiguous, row-major, little-endian); this class converts them to Java arrays and NDArrays.
+ * bytes (contiguous, row-major, little-endian); this class converts them to Java arrays and NDArrays. A float32
+ * tensor the format can map in place becomes an array over the mapped file without a copy ({@link FileMappings}).
  *
  * <p>Reads may run concurrently from several threads if the subclass's {@link #readBytes} allows it;
  * {@link #close()} must not race with reads.
@@ -39,6 +42,19 @@ abstract class FileStateDict extends AbstractStateDict {
      */
     abstract ByteBuffer readBytes(String key, TensorInfo info, int byteLength);
 
+    /**
+     * Maps one contiguous tensor's bytes for use in place, if the format stores them contiguously, uncompressed and
+     * aligned to their element size in the file.
+     *
+     * @param key a key of this state dict
+     * @param info its dtype and shape
+     * @param byteLength {@code numel * dtype.byteSize()}, positive and at most {@link #MAX_ARRAY}
+     * @return a private (copy-on-write) mapping of exactly those bytes, or null where a copy is needed
+     */
+    ByteBuffer mapInPlace(String key, TensorInfo info, int byteLength) {
+        return null;
+    }
+
     /** Releases the file handles; called once by {@link #close()}. */
     abstract void closeFile();
 
@@ -49,6 +65,13 @@ abstract class FileStateDict extends AbstractStateDict {
         ByteBuffer bytes = read(key, info, count);
         Shape shape = new Shape(info.shape());
         DType dtype = info.dtype();
+        if (dtype == DType.FLOAT32 && count > 0 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            ensureOpen();
+            ByteBuffer mapped = mapInPlace(key, info, count * dtype.byteSize());
+            if (mapped != null) {
+                return FileMappings.wrap(mapped, shape, DataType.FLOAT32, manager); // zero-copy
+            }
+        }
         if (dtype.isFloating()) {
             return manager.create(ElementDecoder.toFloats(bytes, dtype, count), shape);
         }
