@@ -48,10 +48,30 @@ public final class FileMappings {
      * @return the array
      */
     static NDArray wrap(ByteBuffer mapped, Shape shape, DataType dataType, NDManager manager) {
-        NDArray array = manager.create(mapped, shape, dataType);
+        return over(mapped, shape, dataType, manager, true);
+    }
+
+    /**
+     * Creates an array over a direct buffer without copying it and makes {@code manager} keep the buffer (so that
+     * views of the array, e.g. a bfloat16 view, stay valid while the manager is open).
+     *
+     * @param direct a native-order direct buffer, exactly the tensor's bytes
+     * @param shape the tensor's shape
+     * @param dataType its element type, matching the bytes
+     * @param manager owns the array and the buffer
+     * @return the array
+     */
+    static NDArray keep(ByteBuffer direct, Shape shape, DataType dataType, NDManager manager) {
+        return over(direct, shape, dataType, manager, false);
+    }
+
+    private static NDArray over(ByteBuffer buffer, Shape shape, DataType dataType, NDManager manager, boolean mapped) {
+        NDArray array = manager.create(buffer, shape, dataType);
         String uid = array.getUid();
-        MAPPED.add(uid);
-        manager.attachInternal("mapping-" + UUID.randomUUID(), new Holder(mapped, uid));
+        if (mapped) {
+            MAPPED.add(uid);
+        }
+        manager.attachInternal("mapping-" + UUID.randomUUID(), new Holder(buffer, uid));
         return array;
     }
 

@@ -82,6 +82,31 @@ abstract class FileStateDict extends AbstractStateDict {
     }
 
     @Override
+    public final NDArray get(String key, NDManager manager, ComputeType type) {
+        TensorInfo info = info(key);
+        if (type != ComputeType.BFLOAT16 || info.dtype() != DType.BFLOAT16 || info.numel() == 0) {
+            return StateDicts.toComputeType(get(key, manager), info, type);
+        }
+        // the stored bytes are bfloat16 already: create them as 16-bit floats, then view them as bfloat16
+        int count = elementCount(key, info);
+        Shape shape = new Shape(info.shape());
+        ensureOpen();
+        ByteBuffer mapped = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+                ? mapInPlace(key, info, 2 * count)
+                : null;
+        NDArray bits;
+        if (mapped != null) {
+            bits = FileMappings.wrap(mapped, shape, DataType.FLOAT16, manager);
+        } else {
+            ByteBuffer bytes = read(key, info, count);
+            ByteBuffer direct = ByteBuffer.allocateDirect(2 * count).order(ByteOrder.nativeOrder());
+            direct.asShortBuffer().put(bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer());
+            bits = FileMappings.keep(direct, shape, DataType.FLOAT16, manager);
+        }
+        return LibtorchDtypes.viewAsBfloat16(bits); // bits stay open in the manager: they own the memory
+    }
+
+    @Override
     public final float[] getFloats(String key) {
         TensorInfo info = info(key);
         if (!info.dtype().isFloating()) {
