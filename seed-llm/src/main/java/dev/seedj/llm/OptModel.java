@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.google.gson.GsonBuilder;
@@ -11,6 +12,8 @@ import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.StateDictLoader;
+import dev.seedj.core.weights.ComputeType;
+import dev.seedj.core.weights.LibtorchDtypes;
 import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
 import java.io.IOException;
@@ -96,9 +99,22 @@ public final class OptModel implements AutoCloseable {
      * @return the model
      */
     public static OptModel load(Path dir, Device device) {
+        return load(dir, device, ComputeType.FLOAT32);
+    }
+
+    /**
+     * Loads a Hugging Face OPT directory to compute in the given type.
+     *
+     * @param dir holds {@code config.json} and the weights
+     * @param device where the weights live
+     * @param dtype {@link ComputeType#BFLOAT16} keeps weights and activations in bfloat16 (layer norms and softmax
+     *     in float32, logits returned as float32); such a model cannot be resized, adapted or merged
+     * @return the model
+     */
+    public static OptModel load(Path dir, Device device, ComputeType dtype) {
         OptConfig config = OptConfig.load(dir.resolve("config.json"));
         try (StateDict weights = StateDict.open(dir)) {
-            return load(config, weights, device);
+            return load(config, weights, device, dtype);
         }
     }
 
@@ -115,6 +131,20 @@ public final class OptModel implements AutoCloseable {
      * @return the model
      */
     public static OptModel load(OptConfig config, StateDict weights, Device device) {
+        return load(config, weights, device, ComputeType.FLOAT32);
+    }
+
+    /**
+     * Builds a model computing in {@code dtype} from a config and already opened weights (see
+     * {@link #load(OptConfig, StateDict, Device)} and {@link #load(Path, Device, ComputeType)}).
+     *
+     * @param config the architecture
+     * @param weights the tensors; may be closed after this returns (mapped weights stay valid)
+     * @param device where the weights live
+     * @param dtype the compute type
+     * @return the model
+     */
+    public static OptModel load(OptConfig config, StateDict weights, Device device, ComputeType dtype) {
         StateDict named = weights;
         if (!weights.contains(EMBED) && weights.contains("decoder.embed_tokens.weight")) {
             named = weights.withPrefix("model.");
@@ -122,7 +152,7 @@ public final class OptModel implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(device);
         try {
             OptModel model = new OptModel(manager, null, config, !config.tieWordEmbeddings(), null, Map.of());
-            StateDictLoader.load(model.network, named, manager);
+            StateDictLoader.load(model.network, named, manager, name -> false, dtype);
             return model;
         } catch (RuntimeException e) {
             manager.close();
@@ -140,6 +170,20 @@ public final class OptModel implements AutoCloseable {
      * @return the model
      */
     public static OptModel random(OptConfig config, long seed, Device device) {
+        return random(config, seed, device, ComputeType.FLOAT32);
+    }
+
+    /**
+     * A model with random weights (see {@link #random(OptConfig, long, Device)}) computing in {@code dtype}: the
+     * same draws, rounded to bfloat16 for {@link ComputeType#BFLOAT16}.
+     *
+     * @param config the architecture
+     * @param seed the random seed
+     * @param device where the weights live
+     * @param dtype the compute type
+     * @return the model
+     */
+    public static OptModel random(OptConfig config, long seed, Device device, ComputeType dtype) {
         NDManager manager = NDManager.newBaseManager(device);
         try {
             OptModel model = new OptModel(manager, null, config, !config.tieWordEmbeddings(), null, Map.of());
@@ -157,6 +201,11 @@ public final class OptModel implements AutoCloseable {
                     a = manager.randomNormal(1f, 0.1f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
                 } else {
                     a = manager.randomNormal(0f, 0.1f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
+                }
+                if (dtype == ComputeType.BFLOAT16) {
+                    NDArray rounded = LibtorchDtypes.toBfloat16(a);
+                    a.close();
+                    a = rounded;
                 }
                 e.getValue().setArray(a);
             }
@@ -200,7 +249,7 @@ public final class OptModel implements AutoCloseable {
     public NDArray logits(long[][] inputIds, long[][] attentionMask, NDManager manager) {
         OptForCausalLm net = checkOpen();
         OptInputs in = OptInputs.of(inputIds, attentionMask, 0, config);
-        return ArrayScopes.call(manager, device(), scope -> net.logits(hidden(net, in, null, scope))); // [B, T, V]
+        return ArrayScopes.call(manager, device(), scope -> float32(net.logits(hidden(net, in, null, scope)))); // [B, T, V]
     }
 
     /**
@@ -215,7 +264,7 @@ public final class OptModel implements AutoCloseable {
     public NDArray finalHidden(long[][] inputIds, long[][] attentionMask, NDManager manager) {
         OptForCausalLm net = checkOpen();
         OptInputs in = OptInputs.of(inputIds, attentionMask, 0, config);
-        return ArrayScopes.call(manager, device(), scope -> hidden(net, in, null, scope));
+        return ArrayScopes.call(manager, device(), scope -> float32(hidden(net, in, null, scope)));
     }
 
     /**
@@ -234,7 +283,7 @@ public final class OptModel implements AutoCloseable {
         try (NDManager scope = manager.newSubManager(device())) {
             NDArray h = hidden(net, in, cache, scope); // [B, T, proj]
             NDArray last = h.get(":, -1, :"); // [B, proj]
-            NDArray logits = net.lastLogits(last); // [B, V]
+            NDArray logits = float32(net.lastLogits(last)); // [B, V]
             logits.attach(manager);
             return logits;
         }
@@ -246,6 +295,18 @@ public final class OptModel implements AutoCloseable {
      */
     public KvCache newCache(NDManager parent) {
         return new KvCache(parent, config.numLayers());
+    }
+
+    /** A bfloat16 output as float32 (in the same manager); float32 as it is. */
+    private static NDArray float32(NDArray output) {
+        return LibtorchDtypes.isBfloat16(output) ? output.toType(DataType.FLOAT32, false) : output;
+    }
+
+    /** @throws UnsupportedOperationException for a bfloat16 model (what DJL cannot copy or resize in bfloat16) */
+    private void requireFloat32(String what) {
+        if (LibtorchDtypes.isBfloat16(network.decoder().embedTokens().weight().getArray())) {
+            throw new UnsupportedOperationException(what + " is supported only for float32 models, not bfloat16");
+        }
     }
 
     private NDArray hidden(OptForCausalLm net, OptInputs in, KvCache cache, NDManager scope) {
@@ -272,6 +333,7 @@ public final class OptModel implements AutoCloseable {
         if (newSize <= 0) {
             throw new IllegalArgumentException("vocabulary size must be positive, got " + newSize);
         }
+        requireFloat32("resizeTokenEmbeddings");
         if (!derived.isEmpty()) {
             throw new IllegalStateException("cannot resize the embeddings while " + derived.size()
                     + " derived model(s) (withAdapter/merge) are open: close them first");
@@ -348,6 +410,7 @@ public final class OptModel implements AutoCloseable {
         if (adapterConfig != null) {
             throw new IllegalStateException("this model already carries an adapter: merge() it first");
         }
+        requireFloat32("withAdapter");
         LoraConfig lora = adapter.config();
         Map<String, OptModules.LoraSpec> plan = OptModules.resolve(lora, config);
         Map<String, NDArray> base = arraysOf(net);
