@@ -2,8 +2,10 @@ package dev.seedj.llm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
@@ -18,6 +20,7 @@ import dev.seedj.core.nn.SeedBlock;
 final class OptForCausalLm extends SeedBlock {
     private final OptDecoder decoder;
     private final Linear lmHead;
+    private volatile Int8Linear int8Head;
 
     /**
      * @param config the architecture
@@ -57,7 +60,26 @@ final class OptForCausalLm extends SeedBlock {
      * @return logits [..., vocab]
      */
     NDArray logits(NDArray hidden) {
-        return ai.djl.nn.core.Linear.linear(hidden, headWeight()).singletonOrThrow();
+        Int8Linear head = int8Head;
+        return head != null ? head.forward(hidden) : ai.djl.nn.core.Linear.linear(hidden, headWeight()).singletonOrThrow();
+    }
+
+    /**
+     * Multiplies by an int8 copy of the output matrix from now on (weight-only int8 decoding); the float matrix stays
+     * (tied, it is the token embedding table).
+     *
+     * @param manager owns the int8 copy (the model's manager)
+     */
+    /** @return whether the output layer multiplies by an int8 copy ({@link #quantizeHeadInt8}) */
+    boolean isInt8() {
+        return int8Head != null;
+    }
+
+    void quantizeHeadInt8(NDManager manager) {
+        NDArray weight = headWeight(); // [vocab, proj]
+        Int8Linear head = new Int8Linear(weight.getShape().get(1), weight.getShape().get(0), false);
+        head.quantize(weight, manager);
+        this.int8Head = head;
     }
 
     /**
@@ -69,6 +91,10 @@ final class OptForCausalLm extends SeedBlock {
      * @return logits [B, vocab]
      */
     NDArray lastLogits(NDArray last) {
+        Int8Linear head = int8Head;
+        if (head != null) {
+            return head.forward(last); // [B, V]
+        }
         NDArray scores = headWeight().matMul(last.transpose()); // [V, B]
         scores.attach(last.getManager()); // a product of the weight belongs to the weight's manager: move it
         return scores.transpose(); // [B, V]

@@ -9,11 +9,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.google.gson.GsonBuilder;
 import dev.seedj.core.nn.ArrayScopes;
+import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.StateDictLoader;
 import dev.seedj.core.weights.ComputeType;
-import dev.seedj.core.weights.LibtorchDtypes;
+import dev.seedj.core.weights.LibtorchOps;
 import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -203,7 +205,7 @@ public final class OptModel implements AutoCloseable {
                     a = manager.randomNormal(0f, 0.1f, shape, ai.djl.ndarray.types.DataType.FLOAT32);
                 }
                 if (dtype == ComputeType.BFLOAT16) {
-                    NDArray rounded = LibtorchDtypes.toBfloat16(a);
+                    NDArray rounded = LibtorchOps.toBfloat16(a);
                     a.close();
                     a = rounded;
                 }
@@ -299,13 +301,17 @@ public final class OptModel implements AutoCloseable {
 
     /** A bfloat16 output as float32 (in the same manager); float32 as it is. */
     private static NDArray float32(NDArray output) {
-        return LibtorchDtypes.isBfloat16(output) ? output.toType(DataType.FLOAT32, false) : output;
+        return LibtorchOps.isBfloat16(output) ? output.toType(DataType.FLOAT32, false) : output;
     }
 
-    /** @throws UnsupportedOperationException for a bfloat16 model (what DJL cannot copy or resize in bfloat16) */
+    /**
+     * @throws UnsupportedOperationException for a bfloat16 model (what DJL cannot copy or resize in bfloat16) or an
+     *     int8 one (its quantised weights have no parameter arrays)
+     */
     private void requireFloat32(String what) {
-        if (LibtorchDtypes.isBfloat16(network.decoder().embedTokens().weight().getArray())) {
-            throw new UnsupportedOperationException(what + " is supported only for float32 models, not bfloat16");
+        if (LibtorchOps.isBfloat16(network.decoder().embedTokens().weight().getArray()) || network.isInt8()) {
+            throw new UnsupportedOperationException(what + " is supported only for float32 models, not bfloat16"
+                    + " or int8 ones");
         }
     }
 
@@ -378,6 +384,40 @@ public final class OptModel implements AutoCloseable {
             out.attach(manager);
             return out;
         }
+    }
+
+    /**
+     * Switches this model to weight-only int8 for decoding (opt-in): every linear layer of the decoder
+     * ({@code q/k/v/out_proj}, {@code fc1}, {@code fc2}, {@code project_in/out}) becomes an {@link Int8Linear} with
+     * per-output-channel scales and frees its float32 weight, and the output layer multiplies by an int8 copy of its
+     * matrix (with tied embeddings the float32 table stays for the lookups). Activations, layer norms and the
+     * embedding lookups stay float32. Inference only: the quantised weights have no parameter arrays afterwards, so
+     * the model can no longer be trained, saved, resized, adapted or merged.
+     *
+     * @throws IllegalStateException if the model carries an adapter, is derived from another, or has derived models
+     * @throws UnsupportedOperationException for a bfloat16 model
+     */
+    public void quantizeInt8() {
+        OptForCausalLm net = checkOpen();
+        requireFloat32("quantizeInt8");
+        if (adapterConfig != null || source != null || !derived.isEmpty()) {
+            throw new IllegalStateException("int8 quantisation needs a plain model that shares no weights"
+                    + " (no adapter, not derived, no derived models open)");
+        }
+        List<Int8Linear> layers = new ArrayList<>();
+        LinearFactory int8 = (name, in, out, bias) -> {
+            Int8Linear layer = new Int8Linear(in, out, bias);
+            layers.add(layer);
+            return layer;
+        };
+        OptForCausalLm rebuilt = new OptForCausalLm(config, int8, net.hasSeparateLmHead());
+        attachAll(rebuilt, arraysOf(net));
+        for (Int8Linear layer : layers) {
+            layer.quantize(manager);
+        }
+        rebuilt.quantizeHeadInt8(manager);
+        this.network = rebuilt;
+        LOG.info("quantised {} linear layers and the output layer to int8", layers.size());
     }
 
     /**

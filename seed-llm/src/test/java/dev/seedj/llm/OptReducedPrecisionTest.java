@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 import dev.seedj.core.weights.ComputeType;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.GenerationResult;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * and with int8 weights against float32: token agreement, the step logits' error (while both decode the same prefix),
  * and where a row diverges, float32's top-2 logit gap at that step, which must be within the measured logit error
  * (a near tie, not a wrong computation). Measured: bfloat16 88.9% of tokens (one row flips a 0.032 gap at step 7 of
- * 12; max logit error 0.033), so the 90% goal of the issue is missed on this random fixture by one near tie.
+ * 12; max logit error 0.033); int8 weights 88.9% (one row flips a 0.017 gap at step 1; max logit error 0.056). The
+ * 90% goal of the issue is missed on this random fixture by one near tie each (32 of 36 tokens; 90% allows 3).
  */
 class OptReducedPrecisionTest {
     private static final int STEPS = 12;
@@ -46,6 +48,32 @@ class OptReducedPrecisionTest {
             assertTrue(a.maxLogitError < 0.05, a.toString()); // bfloat16 keeps 8 bits: 2^-7 of logits up to ~4
             assertTrue(a.divergenceGap <= 1.5 * a.maxLogitError, a.toString());
             assertThrows(UnsupportedOperationException.class, () -> bf16.resizeTokenEmbeddings(10));
+        }
+    }
+
+    @Test
+    void int8GreedyAgreesWithFloat32() {
+        try (OptModel int8 = OptModel.load(fx.dir)) {
+            int8.quantizeInt8();
+            Agreement a = compare(int8, "int8 weights");
+            assertTrue(a.tokens >= 0.85, a.toString());
+            assertTrue(a.maxLogitError < 0.1, a.toString()); // 8-bit weights: ~0.4% of each row's largest weight
+            assertTrue(a.divergenceGap <= 1.5 * a.maxLogitError, a.toString());
+            assertThrows(UnsupportedOperationException.class, () -> int8.resizeTokenEmbeddings(10));
+            // a prompt of more than GEMV_ROWS tokens takes the dequantised path: same logits as the int8 kernel
+            long[][] ids = {new long[40]};
+            for (int i = 0; i < 40; i++) {
+                ids[0][i] = i == 0 ? 2 : 3 + 37L * i % 900;
+            }
+            try (NDManager m = NDManager.newBaseManager()) {
+                float[] all = int8.logits(ids, null, m).get("0, -1, :").toFloatArray();
+                float[] reference = fp32.logits(ids, null, m).get("0, -1, :").toFloatArray();
+                double worst = 0;
+                for (int v = 0; v < all.length; v++) {
+                    worst = Math.max(worst, Math.abs(all[v] - reference[v]));
+                }
+                assertTrue(worst < 0.05, "prefill logits error " + worst);
+            }
         }
     }
 

@@ -2,7 +2,7 @@ package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import dev.seedj.core.weights.LibtorchDtypes;
+import dev.seedj.core.weights.LibtorchOps;
 
 /**
  * Scaled dot-product attention and the head reshapes around it. Heads are contiguous blocks of
@@ -55,7 +55,7 @@ public final class AttentionMath {
         if (additiveMask != null) {
             scores = replace(scores, scores.add(additiveMask)); // a float32 mask makes bfloat16 scores float32
         }
-        if (LibtorchDtypes.isBfloat16(v)) {
+        if (LibtorchOps.isBfloat16(v)) {
             return ReducedPrecision.softmaxInFloat32(scores, v); // DJL's softmax of a bfloat16 array aborts
         }
         NDArray probs = replace(scores, scores.softmax(-1)); // [B, H, Tq, Tk]

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.seedj.core.weights.LibtorchDtypes;
+import dev.seedj.core.weights.LibtorchOps;
 
 /**
  * Layer normalisation over the last dimension with a learned gain ({@code weight}) and bias, and a
@@ -37,7 +37,7 @@ public final class LayerNorm extends SeedBlock {
      * @return [..., dim]
      */
     public NDArray forward(NDArray x) {
-        if (LibtorchDtypes.isBfloat16(x)) {
+        if (LibtorchOps.isBfloat16(x)) {
             return ReducedPrecision.layerNormInFloat32(x, new Shape(dim), weight.getArray(), bias.getArray(), eps);
         }
         return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(dim), weight.getArray(), bias.getArray(), eps)

@@ -3,12 +3,12 @@ package dev.seedj.core.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.seedj.core.weights.LibtorchDtypes;
+import dev.seedj.core.weights.LibtorchOps;
 
 /**
  * The steps of a bfloat16 forward pass that need float32 (the reference precision of layer norms and softmax) or that
  * DJL 0.36 cannot run on a bfloat16 array without aborting the JVM ({@code softmax} and {@code duplicate} pass the
- * array's own type back to native code, which DJL cannot map: see {@link LibtorchDtypes}).
+ * array's own type back to native code, which DJL cannot map: see {@link LibtorchOps}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -28,7 +28,7 @@ final class ReducedPrecision {
         NDArray w32 = float32(weight, x);
         NDArray b32 = float32(bias, x);
         NDArray y32 = ai.djl.nn.norm.LayerNorm.layerNorm(x32, shape, w32, b32, eps).singletonOrThrow();
-        NDArray y = LibtorchDtypes.toBfloat16(y32);
+        NDArray y = LibtorchOps.toBfloat16(y32);
         for (NDArray temporary : new NDArray[] {x32, y32}) {
             temporary.close();
         }
@@ -53,7 +53,7 @@ final class ReducedPrecision {
                 ? scores
                 : AttentionMath.replace(scores, scores.toType(DataType.FLOAT32, false));
         NDArray probs32 = AttentionMath.replace(scores32, scores32.softmax(-1));
-        NDArray probs = AttentionMath.replace(probs32, LibtorchDtypes.toBfloat16(probs32));
+        NDArray probs = AttentionMath.replace(probs32, LibtorchOps.toBfloat16(probs32));
         return AttentionMath.replace(probs, probs.matMul(v));
     }
 
@@ -65,7 +65,7 @@ final class ReducedPrecision {
      * @return a new handle, in {@code array}'s manager
      */
     static NDArray duplicate(NDArray array) {
-        return LibtorchDtypes.isBfloat16(array) ? array.reshape(array.getShape()) : array.duplicate();
+        return LibtorchOps.isBfloat16(array) ? array.reshape(array.getShape()) : array.duplicate();
     }
 
     /** A parameter as float32: itself, or a copy in the current call's manager. */

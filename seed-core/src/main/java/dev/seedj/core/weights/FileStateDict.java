@@ -103,7 +103,7 @@ abstract class FileStateDict extends AbstractStateDict {
             direct.asShortBuffer().put(bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer());
             bits = FileMappings.keep(direct, shape, DataType.FLOAT16, manager);
         }
-        return LibtorchDtypes.viewAsBfloat16(bits); // bits stay open in the manager: they own the memory
+        return LibtorchOps.viewAsBfloat16(bits); // bits stay open in the manager: they own the memory
     }
 
     @Override

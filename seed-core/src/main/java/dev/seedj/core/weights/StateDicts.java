@@ -51,7 +51,7 @@ final class StateDicts {
         if (type == ComputeType.FLOAT32 || !info.dtype().isFloating()) {
             return array;
         }
-        NDArray converted = LibtorchDtypes.toBfloat16(array);
+        NDArray converted = LibtorchOps.toBfloat16(array);
         array.close();
         return converted;
     }

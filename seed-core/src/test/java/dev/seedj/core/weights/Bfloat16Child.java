@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
- * The child JVM of {@link LibtorchDtypesTest}: runs one bfloat16 scenario that could abort the process, prints
+ * The child JVM of {@link LibtorchOpsTest}: runs one bfloat16 scenario that could abort the process, prints
  * {@code OK} and exits 0 if it survived with the right values.
  */
 public final class Bfloat16Child {
@@ -27,6 +27,7 @@ public final class Bfloat16Child {
             } else {
                 ours(manager, x);
                 checkpoint(manager, Path.of(args[1]));
+                int8(manager);
             }
         }
         System.out.println("OK");
@@ -35,8 +36,8 @@ public final class Bfloat16Child {
     private static void ours(NDManager manager, NDArray x) {
         float[] values = x.toFloatArray();
         // float32 -> bfloat16 inside libtorch, back with DJL's (safe) toType(FLOAT32)
-        NDArray bf = LibtorchDtypes.toBfloat16(x);
-        check(LibtorchDtypes.isBfloat16(bf), "bfloat16 is reported as UNKNOWN");
+        NDArray bf = LibtorchOps.toBfloat16(x);
+        check(LibtorchOps.isBfloat16(bf), "bfloat16 is reported as UNKNOWN");
         float[] back = bf.toType(DataType.FLOAT32, false).toFloatArray();
         for (int i = 0; i < values.length; i++) {
             check(back[i] == roundToBfloat16(values[i]), "element " + i + ": " + back[i]);
@@ -48,19 +49,19 @@ public final class Bfloat16Child {
         }
         bytes.flip();
         NDArray bits = manager.create(bytes, new Shape(2, 3), DataType.FLOAT16);
-        NDArray viewed = LibtorchDtypes.viewAsBfloat16(bits);
+        NDArray viewed = LibtorchOps.viewAsBfloat16(bits);
         float[] fromBytes = viewed.toType(DataType.FLOAT32, false).toFloatArray();
         for (int i = 0; i < values.length; i++) {
             check(fromBytes[i] == back[i], "viewed element " + i + ": " + fromBytes[i]);
         }
         // a bfloat16 matrix product and the operations a model runs on bfloat16 arrays
-        NDArray w = LibtorchDtypes.toBfloat16(manager.randomNormal(new Shape(4, 3)));
+        NDArray w = LibtorchOps.toBfloat16(manager.randomNormal(new Shape(4, 3)));
         NDArray y = ai.djl.nn.core.Linear.linear(viewed, w).singletonOrThrow().add(viewed.get(":, 0:1").matMul(
                 viewed.get(":, 0:1").transpose()).get(":, 0:1")); // [2, 4]
         NDArray expected = ai.djl.nn.core.Linear.linear(viewed.toType(DataType.FLOAT32, false),
                 w.toType(DataType.FLOAT32, false)).singletonOrThrow();
         check(y.getShape().equals(new Shape(2, 4)), "shape " + y.getShape());
-        check(LibtorchDtypes.isBfloat16(y), "result stays bfloat16");
+        check(LibtorchOps.isBfloat16(y), "result stays bfloat16");
         float[] got = y.toType(DataType.FLOAT32, false).toFloatArray();
         check(Float.isFinite(got[0]) && expected.toFloatArray().length == 8, "linear");
     }
@@ -76,7 +77,7 @@ public final class Bfloat16Child {
                 }
                 float[] reference = sd.getFloats(key);
                 NDArray bf = sd.get(key, manager, ComputeType.BFLOAT16);
-                check(LibtorchDtypes.isBfloat16(bf), key + " is bfloat16");
+                check(LibtorchOps.isBfloat16(bf), key + " is bfloat16");
                 check(bf.getShape().equals(new Shape(info.shape())), key + " shape");
                 float[] got = bf.toType(DataType.FLOAT32, false).toFloatArray();
                 for (int i = 0; i < got.length; i++) {
@@ -86,6 +87,30 @@ public final class Bfloat16Child {
             }
             check(checked >= 8, "checked " + checked);
             check(sd.get("i64", manager, ComputeType.BFLOAT16).getDataType() == DataType.INT64, "integers stay");
+        }
+    }
+
+    /** The int8 kernel at the shapes the models use equals the product with the dequantised matrix. */
+    private static void int8(NDManager manager) {
+        long[][] shapes = {{1, 64, 64}, {3, 64, 256}, {4, 256, 64}, {1, 64, 9194}, {2, 768, 3072}, {1, 3072, 768},
+            {16, 768, 2304}, {1, 100, 7}};
+        for (long[] s : shapes) {
+            NDArray x = manager.randomNormal(new Shape(s[0], s[1]));
+            NDArray q = manager.randomInteger(-127, 128, new Shape(s[2], s[1]), DataType.INT32).toType(DataType.INT8,
+                    false);
+            NDArray scales = manager.randomUniform(0.001f, 0.01f, new Shape(s[2]));
+            NDArray y = LibtorchOps.int8MatMul(x, q, scales);
+            NDArray expected = x.matMul(q.toType(DataType.FLOAT32, false).mul(scales.expandDims(1)).transpose());
+            float[] got = y.toFloatArray();
+            float[] want = expected.toFloatArray();
+            check(got.length == want.length, "int8 shape " + y.getShape());
+            for (int i = 0; i < got.length; i++) {
+                check(Math.abs(got[i] - want[i]) <= 1e-4 * (1 + Math.abs(want[i])), "int8 " + java.util.Arrays
+                        .toString(s) + " element " + i + ": " + got[i] + " vs " + want[i]);
+            }
+            // a transposed (non-contiguous) input is made contiguous first
+            NDArray xt = manager.randomNormal(new Shape(s[1], s[0])).transpose();
+            check(LibtorchOps.int8MatMul(xt, q, scales).getShape().equals(new Shape(s[0], s[2])), "transposed");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.seedj.core.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.LibUtils;
@@ -12,8 +13,8 @@ import com.sun.jna.Pointer;
 import java.nio.file.Path;
 
 /**
- * Element-type changes inside libtorch that DJL 0.36 cannot express: reinterpreting 16-bit data as bfloat16 and
- * converting float32 to bfloat16.
+ * libtorch operators that DJL 0.36 does not expose: reinterpreting 16-bit data as bfloat16, converting float32 to
+ * bfloat16, and the weight-only int8 matrix product with per-output-channel scales ({@code _weight_int8pack_mm}).
  *
  * <p>Why: DJL's PyTorch JNI maps its {@link DataType} to a libtorch {@code ScalarType} with a switch that knows only
  * float32, float64, float16, uint8, int32, int8, int64, bool and complex64; its {@code default:} branch is a bare
@@ -30,15 +31,19 @@ import java.nio.file.Path;
  *
  * <p>Thread-safe.
  */
-public final class LibtorchDtypes {
+public final class LibtorchOps {
     /** libtorch's {@code c10::ScalarType} codes of the types used here. */
     private static final int BFLOAT16 = 15;
     private static final String VIEW_DTYPE = "_ZN2at4_ops10view_dtype4callERKNS_6TensorEN3c1010ScalarTypeE";
     private static final String TO_DTYPE =
             "_ZN2at4_ops8to_dtype4callERKNS_6TensorEN3c1010ScalarTypeEbbSt8optionalINS5_12MemoryFormatEE";
     private static final String OPERATOR_NEW = "_Znwm";
+    private static final String CONTIGUOUS = "_ZN2at4_ops10contiguous4callERKNS_6TensorEN3c1012MemoryFormatE";
+    private static final String INT8_MM = "_ZN2at4_ops19_weight_int8pack_mm4callERKNS_6TensorES4_S4_";
+    /** {@code c10::MemoryFormat::Contiguous}. */
+    private static final int MEMORY_FORMAT_CONTIGUOUS = 0;
 
-    private LibtorchDtypes() {}
+    private LibtorchOps() {}
 
     /** @return whether bfloat16 arrays can be made here (Linux x86-64 with DJL's libtorch) */
     public static boolean available() {
@@ -79,6 +84,41 @@ public final class LibtorchDtypes {
     }
 
     /**
+     * {@code x W^T} with {@code W = scales[:, None] * weight}: libtorch's weight-only int8 matrix product, which reads
+     * the int8 weights as int8 (vectorised for the CPU at hand). Every precondition of the native operator is checked
+     * here first: its errors could not cross the JNA call without aborting the JVM.
+     *
+     * @param x float32 [M, K]
+     * @param weight int8 [N, K], contiguous (as created from a buffer or by a conversion)
+     * @param scales float32 [N]
+     * @return float32 [M, N], in {@code x}'s manager
+     * @throws IllegalArgumentException for other types or shapes
+     * @throws UnsupportedOperationException where {@link #available()} is false
+     */
+    public static NDArray int8MatMul(NDArray x, NDArray weight, NDArray scales) {
+        Shape xs = x.getShape();
+        Shape ws = weight.getShape();
+        if (x.getDataType() != DataType.FLOAT32 || weight.getDataType() != DataType.INT8
+                || scales.getDataType() != DataType.FLOAT32 || xs.dimension() != 2 || ws.dimension() != 2
+                || scales.getShape().dimension() != 1 || xs.get(1) != ws.get(1) || scales.getShape().get(0) != ws.get(0)
+                || xs.get(0) == 0) {
+            throw new IllegalArgumentException("int8 matmul needs float32 x [M, K], int8 weight [N, K] and float32"
+                    + " scales [N]; got " + x.getDataType() + xs + ", " + weight.getDataType() + ws + ", "
+                    + scales.getDataType() + scales.getShape());
+        }
+        NDArray a = call(Native.functions().contiguous, x, MEMORY_FORMAT_CONTIGUOUS);
+        NDArray w = call(Native.functions().contiguous, weight, MEMORY_FORMAT_CONTIGUOUS);
+        a.attach(x.getManager());
+        w.attach(x.getManager());
+        try {
+            return call3(Native.functions().int8MatMul, a, w, scales);
+        } finally {
+            a.close();
+            w.close();
+        }
+    }
+
+    /**
      * @param array an array
      * @return whether it is bfloat16 as far as DJL can tell (DJL reports bfloat16 as {@link DataType#UNKNOWN})
      */
@@ -100,17 +140,35 @@ public final class LibtorchDtypes {
         return new PtNDArray((PtNDManager) pt.getManager(), Pointer.nativeValue(result));
     }
 
-    /** The three native functions, looked up once in the libtorch DJL loaded. */
+    /** Calls {@code at::Tensor f(const at::Tensor&, const at::Tensor&, const at::Tensor&)}. */
+    private static NDArray call3(Function function, NDArray a, NDArray b, NDArray c) {
+        Pointer result = Native.functions().operatorNew.invokePointer(new Object[] {8L});
+        function.invokePointer(new Object[] {result, handle(a), handle(b), handle(c)});
+        return new PtNDArray((PtNDManager) a.getManager(), Pointer.nativeValue(result));
+    }
+
+    private static Pointer handle(NDArray array) {
+        if (!(array instanceof PtNDArray pt)) {
+            throw new IllegalArgumentException("not a PyTorch-engine array: " + array.getClass().getName());
+        }
+        return new Pointer(pt.getHandle());
+    }
+
+    /** The native functions, looked up once in the libtorch DJL loaded. */
     private static final class Native {
         static final Native FUNCTIONS = load();
         final Function viewDtype;
         final Function toDtype;
         final Function operatorNew;
+        final Function contiguous;
+        final Function int8MatMul;
 
         private Native(NativeLibrary torch) {
             this.viewDtype = torch.getFunction(VIEW_DTYPE);
             this.toDtype = torch.getFunction(TO_DTYPE);
             this.operatorNew = torch.getFunction(OPERATOR_NEW);
+            this.contiguous = torch.getFunction(CONTIGUOUS);
+            this.int8MatMul = torch.getFunction(INT8_MM);
         }
 
         static Native functions() {

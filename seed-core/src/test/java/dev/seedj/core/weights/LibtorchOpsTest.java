@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * Issue 14, item 3: bfloat16 arrays are made inside libtorch without DJL's {@code toType(BFLOAT16)}, which aborts
  * the JVM. Each scenario runs in a child JVM, so that an abort fails this test instead of killing the test run.
  */
-class LibtorchDtypesTest {
+class LibtorchOpsTest {
 
     @Test
     void djlToTypeBfloat16AbortsTheJvm() throws Exception {
@@ -30,7 +30,7 @@ class LibtorchDtypesTest {
 
     @Test
     void ourBfloat16PathSurvivesWithExactValues() throws Exception {
-        assumeTrue(LibtorchDtypes.available(), "Linux x86-64 only");
+        assumeTrue(LibtorchOps.available(), "Linux x86-64 only");
         Result child = runChild("ours", Oracle.path("formats", "pickle_conformance.pth").toString());
         assertEquals(0, child.exitCode, child.output);
         assertTrue(child.output.contains("OK"), child.output);
