@@ -72,7 +72,8 @@ public final class FusedQkvAttention extends SeedBlock {
         } else {
             NDManager scope = x.getManager();
             NDArray q = qBias.getArray();
-            NDArray bias = NDArrays.concat(new NDList(q, scope.zeros(q.getShape(), q.getDataType()), vBias.getArray()));
+            NDArray zeros = ReducedPrecision.zerosLike(q, scope); // [dim]; DJL's zeros of a bfloat16 type aborts
+            NDArray bias = NDArrays.concat(new NDList(q, zeros, vBias.getArray()));
             bias.attach(scope); // [q_bias, 0, v_bias]; concat puts it in the parameters' manager, keep it per call
             fused = ai.djl.nn.core.Linear.linear(x, qkv.weight().getArray(), bias).singletonOrThrow();
         }

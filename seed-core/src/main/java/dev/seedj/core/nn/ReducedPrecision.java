@@ -1,6 +1,7 @@
 package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.seedj.core.weights.LibtorchOps;
@@ -66,6 +67,20 @@ final class ReducedPrecision {
      */
     static NDArray duplicate(NDArray array) {
         return LibtorchOps.isBfloat16(array) ? array.reshape(array.getShape()) : array.duplicate();
+    }
+
+    /**
+     * @param like an array (a parameter, possibly bfloat16)
+     * @param manager owns the result
+     * @return zeros of {@code like}'s shape and type, in {@code manager}
+     */
+    static NDArray zerosLike(NDArray like, NDManager manager) {
+        if (!LibtorchOps.isBfloat16(like)) {
+            return manager.zeros(like.getShape(), like.getDataType());
+        }
+        NDArray zeros = like.mul(manager.create(0f)); // bfloat16 x a float32 scalar stays bfloat16
+        zeros.attach(manager);
+        return zeros;
     }
 
     /** A parameter as float32: itself, or a copy in the current call's manager. */
