@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.image.ResizeMode;
+import dev.seedj.core.weights.ComputeType;
 import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
 import dev.seedj.tokenizer.Encoding;
@@ -37,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * java -Xmx12g -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark write vitg /tmp/vitg.safetensors
  * java -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark run vitg /tmp/vitg.safetensors 20
  * </pre>
- * {@code tiny} instead of {@code vitg} uses the tiny fixture sizes, for checking the program. bfloat16 encoding is not
- * measured: the tokenizer has no bfloat16 path yet.
+ * {@code tiny} instead of {@code vitg} uses the tiny fixture sizes, for checking the program. The run measures float32
+ * first, then bfloat16 ({@link ComputeType#BFLOAT16}, converted from the float32 file while loading).
  *
  * <p>Not thread-safe: run one benchmark per process, with nothing else computing.
  */
@@ -60,12 +61,17 @@ public final class VitgTokenizerBenchmark {
      * @param encodeBatch1 images/s at batch 1
      * @param encodeBatch8 images/s at batch 8
      * @param peakEncode peak resident bytes while encoding (counted from the end of loading)
+     * @param bf16LoadSeconds time to build the bfloat16 tokenizer from the same (float32) file: a conversion
+     * @param bf16EncodeBatch1 images/s at batch 1 in bfloat16
+     * @param bf16EncodeBatch8 images/s at batch 8 in bfloat16
+     * @param bf16PeakEncode peak resident bytes while encoding in bfloat16
      * @param loadBefore load average at the start
      * @param loadAfter load average at the end
      */
     public record Result(int threads, double matmulGflops, double copyGbs, long weightBytes, double loadSeconds,
             long residentAfterLoad, long anonymousAfterLoad, long fileAfterLoad, double encodeBatch1,
-            double encodeBatch8, long peakEncode, double loadBefore, double loadAfter) {
+            double encodeBatch8, long peakEncode, double bf16LoadSeconds, double bf16EncodeBatch1,
+            double bf16EncodeBatch8, long bf16PeakEncode, double loadBefore, double loadAfter) {
 
         /** @return the figures as a Markdown table */
         public String toMarkdown() {
@@ -80,9 +86,15 @@ public final class VitgTokenizerBenchmark {
                     residentAfterLoad / 1e6, anonymousAfterLoad / 1e6, fileAfterLoad / 1e6));
             row(s, "encode, batch 1, fp32", format("%.3f images/s", encodeBatch1));
             row(s, "encode, batch 8, fp32", format("%.3f images/s", encodeBatch8));
-            row(s, "encode, bf16", "not measured (no bfloat16 tokenizer path yet)");
-            row(s, "peak resident while encoding (goal <= 1.2 x weights + ~150 MB)",
+            row(s, "peak resident while encoding, fp32 (goal <= 1.2 x weights + ~150 MB)",
                     format("%.0f MB = %.2f x weights", peakEncode / 1e6, peakEncode / (double) weightBytes));
+            row(s, "bf16: load (converting the float32 file)", format("%.2f s", bf16LoadSeconds));
+            row(s, "encode, batch 1, bf16", format("%.3f images/s = %.2f x fp32", bf16EncodeBatch1,
+                    bf16EncodeBatch1 / encodeBatch1));
+            row(s, "encode, batch 8, bf16 (goal >= 1.6 x fp32)", format("%.3f images/s = %.2f x fp32",
+                    bf16EncodeBatch8, bf16EncodeBatch8 / encodeBatch8));
+            row(s, "peak resident while encoding, bf16", format("%.0f MB = %.2f x the fp32 weight bytes",
+                    bf16PeakEncode / 1e6, bf16PeakEncode / (double) weightBytes));
             return s.toString();
         }
     }
@@ -142,24 +154,33 @@ public final class VitgTokenizerBenchmark {
         double matmul = MatmulThroughput.gflops(1024, 5, 10, device);
         double copy = CopyBandwidth.gbs(COPY_BYTES, Runtime.getRuntime().availableProcessors());
         System.gc(); // the copy arrays: not part of the tokenizer's memory
-        long start = System.nanoTime();
-        try (StateDict weights = StateDict.open(file);
-                SeedTokenizer tokenizer = SeedTokenizer.load(config, weights, device);
-                NDManager manager = NDManager.newBaseManager(device)) {
-            double loadSeconds = (System.nanoTime() - start) / 1e9;
-            long resident = ProcessMemory.residentBytes();
-            long anonymous = ProcessMemory.residentAnonymousBytes();
-            long mapped = ProcessMemory.residentFileBytes();
-            ProcessMemory.resetPeak();
-            int size = config.imageSize();
-            NDArray pixels1 = manager.randomNormal(new Shape(1, 3, size, size));
-            NDArray pixels8 = manager.randomNormal(new Shape(8, 3, size, size));
-            double encode1 = imagesPerSecond(1, seconds, () -> encode(tokenizer, pixels1));
-            double encode8 = imagesPerSecond(8, seconds, () -> encode(tokenizer, pixels8));
-            long peak = ProcessMemory.peakResidentBytes();
-            return new Result(LibtorchThreads.intraOp(), matmul, copy, 4L * tokenizer.parameterCount(), loadSeconds,
-                    resident, anonymous, mapped, encode1, encode8, peak, loadBefore, ProcessMemory.loadAverage());
+        double[] fp32 = new double[7];
+        double[] bf16 = new double[7];
+        long[] weightBytes = {0};
+        for (ComputeType type : List.of(ComputeType.FLOAT32, ComputeType.BFLOAT16)) {
+            double[] into = type == ComputeType.FLOAT32 ? fp32 : bf16;
+            long start = System.nanoTime();
+            try (StateDict weights = StateDict.open(file);
+                    SeedTokenizer tokenizer = SeedTokenizer.load(config, weights, device, type);
+                    NDManager manager = NDManager.newBaseManager(device)) {
+                into[0] = (System.nanoTime() - start) / 1e9;
+                into[1] = ProcessMemory.residentBytes();
+                into[2] = ProcessMemory.residentAnonymousBytes();
+                into[3] = ProcessMemory.residentFileBytes();
+                weightBytes[0] = 4L * tokenizer.parameterCount();
+                ProcessMemory.resetPeak();
+                int size = config.imageSize();
+                NDArray pixels1 = manager.randomNormal(new Shape(1, 3, size, size));
+                NDArray pixels8 = manager.randomNormal(new Shape(8, 3, size, size));
+                into[4] = imagesPerSecond(1, seconds, () -> encode(tokenizer, pixels1));
+                into[5] = imagesPerSecond(8, seconds, () -> encode(tokenizer, pixels8));
+                into[6] = ProcessMemory.peakResidentBytes();
+            }
+            System.gc(); // unmaps the float32 file before the next model
         }
+        return new Result(LibtorchThreads.intraOp(), matmul, copy, weightBytes[0], fp32[0], (long) fp32[1],
+                (long) fp32[2], (long) fp32[3], fp32[4], fp32[5], (long) fp32[6], bf16[0], bf16[4], bf16[5],
+                (long) bf16[6], loadBefore, ProcessMemory.loadAverage());
     }
 
     /**
