@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.google.gson.GsonBuilder;
 import dev.seedj.core.nn.StateDictLoader;
+import dev.seedj.core.weights.ComputeType;
+import dev.seedj.core.weights.LibtorchOps;
 import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
 import java.io.IOException;
@@ -27,16 +29,16 @@ import java.util.Map;
 final class OptCheckpoints {
     private OptCheckpoints() {}
 
-    /** @see OptModel#load(Path, Device) */
-    static OptModel load(Path dir, Device device) {
+    /** @see OptModel#load(Path, Device, ComputeType) */
+    static OptModel load(Path dir, Device device, ComputeType dtype) {
         OptConfig config = OptConfig.load(dir.resolve("config.json"));
         try (StateDict weights = StateDict.open(dir)) {
-            return load(config, weights, device);
+            return load(config, weights, device, dtype);
         }
     }
 
-    /** @see OptModel#load(OptConfig, StateDict, Device) */
-    static OptModel load(OptConfig config, StateDict weights, Device device) {
+    /** @see OptModel#load(OptConfig, StateDict, Device, ComputeType) */
+    static OptModel load(OptConfig config, StateDict weights, Device device, ComputeType dtype) {
         NDManager manager = NDManager.newBaseManager(device);
         try {
             OptModel model = new OptModel(manager, null, config, !config.tieWordEmbeddings(), null, Map.of());
@@ -47,7 +49,7 @@ final class OptCheckpoints {
             StateDict named = !weights.contains(embed) && weights.contains(embed.substring(outer.length()))
                     ? weights.withPrefix(outer)
                     : weights;
-            StateDictLoader.load(net, named, manager);
+            StateDictLoader.load(net, named, manager, name -> false, dtype);
             return model;
         } catch (RuntimeException e) {
             manager.close();
@@ -55,8 +57,8 @@ final class OptCheckpoints {
         }
     }
 
-    /** @see OptModel#random(OptConfig, long, Device) */
-    static OptModel random(OptConfig config, long seed, Device device) {
+    /** @see OptModel#random(OptConfig, long, Device, ComputeType) */
+    static OptModel random(OptConfig config, long seed, Device device, ComputeType dtype) {
         NDManager manager = NDManager.newBaseManager(device);
         try {
             OptModel model = new OptModel(manager, null, config, !config.tieWordEmbeddings(), null, Map.of());
@@ -74,6 +76,11 @@ final class OptCheckpoints {
                     a = manager.randomNormal(1f, 0.1f, shape, DataType.FLOAT32);
                 } else {
                     a = manager.randomNormal(0f, 0.1f, shape, DataType.FLOAT32);
+                }
+                if (dtype == ComputeType.BFLOAT16) { // the same draws, rounded
+                    NDArray rounded = LibtorchOps.toBfloat16(a);
+                    a.close();
+                    a = rounded;
                 }
                 e.getValue().setArray(a);
             }

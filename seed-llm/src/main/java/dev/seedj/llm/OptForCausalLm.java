@@ -1,6 +1,7 @@
 package dev.seedj.llm;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.SeedBlock;
@@ -73,6 +74,20 @@ final class OptForCausalLm extends SeedBlock {
      */
     NDArray logits(NDArray hidden) {
         return lmHead.forward(hidden);
+    }
+
+    /** @return whether the output layer multiplies by an int8 copy ({@link #quantizeHeadInt8}) */
+    boolean isInt8() {
+        return lmHead.isInt8();
+    }
+
+    /**
+     * Multiplies by an int8 copy of the output matrix from now on (weight-only int8 decoding).
+     *
+     * @param manager owns the int8 copy (the model's manager)
+     */
+    void quantizeHeadInt8(NDManager manager) {
+        lmHead.quantizeInt8(manager);
     }
 
     /**

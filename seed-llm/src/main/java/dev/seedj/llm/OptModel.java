@@ -4,18 +4,29 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.ArrayScopes;
+import dev.seedj.core.nn.Linear;
+import dev.seedj.core.nn.SeedBlock;
+import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.core.nn.KvCache;
+import dev.seedj.core.nn.StateDictLoader;
 import dev.seedj.core.nn.lora.LoraInjector;
+import dev.seedj.core.weights.ComputeType;
+import dev.seedj.core.weights.LibtorchOps;
 import dev.seedj.core.weights.StateDict;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An OPT causal language model ({@code OPTForCausalLM}), every size from 125m to 66b by its config alone:
@@ -38,6 +49,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #withAdapter}, {@link #merge()} and {@link #close()} must not race with forward passes.
  */
 public final class OptModel implements CausalLanguageModel, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OptModel.class);
     private final NDManager manager;
     private final OptModel source;
     private final LoraConfig adapterConfig;
@@ -101,7 +113,20 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
      * @return the model
      */
     public static OptModel load(Path dir, Device device) {
-        return OptCheckpoints.load(dir, device);
+        return load(dir, device, ComputeType.FLOAT32);
+    }
+
+    /**
+     * Loads a Hugging Face OPT directory to compute in the given type.
+     *
+     * @param dir holds {@code config.json} and the weights
+     * @param device where the weights live
+     * @param dtype {@link ComputeType#BFLOAT16} keeps weights and activations in bfloat16 (layer norms and softmax
+     *     in float32, logits returned as float32); such a model cannot be resized, adapted or merged
+     * @return the model
+     */
+    public static OptModel load(Path dir, Device device, ComputeType dtype) {
+        return OptCheckpoints.load(dir, device, dtype);
     }
 
     /**
@@ -117,7 +142,21 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
      * @return the model
      */
     public static OptModel load(OptConfig config, StateDict weights, Device device) {
-        return OptCheckpoints.load(config, weights, device);
+        return load(config, weights, device, ComputeType.FLOAT32);
+    }
+
+    /**
+     * Builds a model computing in {@code dtype} from a config and already opened weights (see
+     * {@link #load(OptConfig, StateDict, Device)} and {@link #load(Path, Device, ComputeType)}).
+     *
+     * @param config the architecture
+     * @param weights the tensors; may be closed after this returns (mapped weights stay valid)
+     * @param device where the weights live
+     * @param dtype the compute type
+     * @return the model
+     */
+    public static OptModel load(OptConfig config, StateDict weights, Device device, ComputeType dtype) {
+        return OptCheckpoints.load(config, weights, device, dtype);
     }
 
     /**
@@ -130,7 +169,21 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
      * @return the model
      */
     public static OptModel random(OptConfig config, long seed, Device device) {
-        return OptCheckpoints.random(config, seed, device);
+        return random(config, seed, device, ComputeType.FLOAT32);
+    }
+
+    /**
+     * A model with random weights (see {@link #random(OptConfig, long, Device)}) computing in {@code dtype}: the
+     * same draws, rounded to bfloat16 for {@link ComputeType#BFLOAT16}.
+     *
+     * @param config the architecture
+     * @param seed the random seed
+     * @param device where the weights live
+     * @param dtype the compute type
+     * @return the model
+     */
+    public static OptModel random(OptConfig config, long seed, Device device, ComputeType dtype) {
+        return OptCheckpoints.random(config, seed, device, dtype);
     }
 
     /** @return the architecture (its vocabulary size follows {@link #resizeTokenEmbeddings}) */
@@ -210,7 +263,7 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
     public NDArray logits(long[][] inputIds, long[][] attentionMask, NDManager manager) {
         OptForCausalLm net = checkOpen();
         OptInputs in = OptInputs.of(inputIds, attentionMask, 0, config);
-        return ArrayScopes.call(manager, device(), scope -> net.logits(hidden(net, in, null, scope))); // [B, T, V]
+        return ArrayScopes.call(manager, device(), scope -> float32(net.logits(hidden(net, in, null, scope)))); // [B, T, V]
     }
 
     /**
@@ -225,7 +278,7 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
     public NDArray finalHidden(long[][] inputIds, long[][] attentionMask, NDManager manager) {
         OptForCausalLm net = checkOpen();
         OptInputs in = OptInputs.of(inputIds, attentionMask, 0, config);
-        return ArrayScopes.call(manager, device(), scope -> hidden(net, in, null, scope));
+        return ArrayScopes.call(manager, device(), scope -> float32(hidden(net, in, null, scope)));
     }
 
     /**
@@ -255,7 +308,7 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
         try (NDManager scope = manager.newSubManager(device())) {
             NDArray h = hidden(net, in, cache, scope); // [B, T, proj]
             NDArray last = h.get(":, -1, :"); // [B, proj]
-            return ArrayScopes.adopt(net.lastLogits(last), manager); // [B, V]
+            return ArrayScopes.adopt(float32(net.lastLogits(last)), manager); // [B, V]
         }
     }
 
@@ -266,6 +319,22 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
     @Override
     public KvCache newCache(NDManager parent) {
         return new KvCache(parent, config.numLayers());
+    }
+
+    /** A bfloat16 output as float32 (in the same manager); float32 as it is. */
+    private static NDArray float32(NDArray output) {
+        return LibtorchOps.isBfloat16(output) ? output.toType(DataType.FLOAT32, false) : output;
+    }
+
+    /**
+     * @throws UnsupportedOperationException for a bfloat16 model (what DJL cannot copy or resize in bfloat16) or an
+     *     int8 one (its quantised weights have no parameter arrays)
+     */
+    private void requireFloat32(String what) {
+        if (LibtorchOps.isBfloat16(network.decoder().embedTokens().weight().getArray()) || network.isInt8()) {
+            throw new UnsupportedOperationException(what + " is supported only for float32 models, not bfloat16"
+                    + " or int8 ones");
+        }
     }
 
     private NDArray hidden(OptForCausalLm net, OptInputs in, KvCache cache, NDManager scope) {
@@ -292,11 +361,53 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
         if (newSize <= 0) {
             throw new IllegalArgumentException("vocabulary size must be positive, got " + newSize);
         }
+        requireFloat32("resizeTokenEmbeddings");
         if (!derived.isEmpty()) {
             throw new IllegalStateException("cannot resize the embeddings while " + derived.size()
                     + " derived model(s) (withAdapter/merge) are open: close them first");
         }
         OptEmbeddingResize.resize(this, newSize);
+    }
+
+    /**
+     * Switches this model to weight-only int8 for decoding (opt-in): every linear layer of the decoder
+     * ({@code q/k/v/out_proj}, {@code fc1}, {@code fc2}, {@code project_in/out}) becomes an {@link Int8Linear} with
+     * per-output-channel scales and frees its float32 weight, and the output layer multiplies by an int8 copy of its
+     * matrix (with tied embeddings the float32 table stays for the lookups). Activations, layer norms and the
+     * embedding lookups stay float32. Inference only: the quantised weights have no parameter arrays afterwards, so
+     * the model can no longer be trained, saved, resized, adapted or merged.
+     *
+     * @throws IllegalStateException if the model carries an adapter, is derived from another, or has derived models
+     * @throws UnsupportedOperationException for a bfloat16 model
+     */
+    public void quantizeInt8() {
+        OptForCausalLm net = checkOpen();
+        requireFloat32("quantizeInt8");
+        if (adapterConfig != null || source != null || !derived.isEmpty()) {
+            throw new IllegalStateException("int8 quantisation needs a plain model that shares no weights"
+                    + " (no adapter, not derived, no derived models open)");
+        }
+        // swap every decoder Linear for an Int8Linear holding the same arrays, through the block tree
+        Map<String, SeedBlock> blocks = net.namedBlocks();
+        int count = 0;
+        for (Map.Entry<String, SeedBlock> e : blocks.entrySet()) {
+            if (!(e.getValue() instanceof Linear linear) || linear instanceof Int8Linear) {
+                continue;
+            }
+            String name = e.getKey();
+            int dot = name.lastIndexOf('.');
+            SeedBlock parent = dot < 0 ? net : blocks.get(name.substring(0, dot));
+            Int8Linear q = new Int8Linear(linear.inFeatures(), linear.outFeatures(), linear.bias() != null);
+            q.weight().setArray(linear.weight().getArray());
+            if (linear.bias() != null) {
+                q.bias().setArray(linear.bias().getArray());
+            }
+            q.quantize(manager);
+            parent.replaceChild(name.substring(dot + 1), q);
+            count++;
+        }
+        net.quantizeHeadInt8(manager);
+        LOG.info("quantised {} linear layers and the output layer to int8", count);
     }
 
     /**
@@ -329,6 +440,7 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
         if (adapterConfig != null) {
             throw new IllegalStateException("this model already carries an adapter: merge() it first");
         }
+        requireFloat32("withAdapter");
         return OptAdapters.withAdapter(this, adapter, ensureWeightTying);
     }
 

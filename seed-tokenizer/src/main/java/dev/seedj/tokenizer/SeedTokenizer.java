@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import dev.seedj.core.image.ImagePreprocessor;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.train.Gradients;
+import dev.seedj.core.weights.ComputeType;
 import dev.seedj.core.weights.StateDict;
 import dev.seedj.tokenizer.model.StageRecorder;
 import dev.seedj.tokenizer.model.VisualTokenizerModel;
@@ -140,7 +141,25 @@ public final class SeedTokenizer implements AutoCloseable {
      *     wrong shape
      */
     public static SeedTokenizer load(TokenizerConfig config, StateDict weights, Device device) {
-        return build(config, device, (model, manager) -> TokenizerWeights.load(model, weights, manager));
+        return load(config, weights, device, ComputeType.FLOAT32);
+    }
+
+    /**
+     * Builds a tokenizer computing in {@code dtype} from weights already opened. With
+     * {@link ComputeType#BFLOAT16} the weights and activations are bfloat16 (layer norms, softmax and the codebook
+     * distances in float32); images, codes and the returned embeddings stay float32. {@link #forwardWithIntermediates}
+     * is float32-only.
+     *
+     * @param config the sizes (its {@code weights} list is not used)
+     * @param weights the state dict
+     * @param device where the weights live and the network runs
+     * @param dtype the compute type
+     * @return the tokenizer
+     * @throws dev.seedj.core.weights.CheckpointException if weights are missing (listed by name) or of the
+     *     wrong shape
+     */
+    public static SeedTokenizer load(TokenizerConfig config, StateDict weights, Device device, ComputeType dtype) {
+        return build(config, device, (model, manager) -> TokenizerWeights.load(model, weights, manager, dtype));
     }
 
     /**
@@ -329,6 +348,9 @@ public final class SeedTokenizer implements AutoCloseable {
      */
     public Map<String, NDArray> forwardWithIntermediates(NDArray pixels, NDManager manager) {
         Objects.requireNonNull(manager, "manager");
+        if (model.computeType() != ComputeType.FLOAT32) {
+            throw new UnsupportedOperationException("forwardWithIntermediates needs a float32 tokenizer");
+        }
         Map<String, NDArray> stages = new LinkedHashMap<>();
         inference(work -> model.referenceForward(copyPixels(pixels, work),
                 (stage, value) -> stages.put(stage, ArrayScopes.adopt(value.duplicate(), manager))));

@@ -5,6 +5,7 @@ import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.LoadReport;
 import dev.seedj.core.nn.StateDictLoader;
 import dev.seedj.core.weights.CheckpointException;
+import dev.seedj.core.weights.ComputeType;
 import dev.seedj.core.weights.StateDict;
 import dev.seedj.tokenizer.model.VisualTokenizerModel;
 import java.nio.file.Path;
@@ -61,10 +62,18 @@ final class TokenizerWeights {
      * @param model the network to fill
      * @param weights every parameter under its reference name
      * @param manager owns the loaded arrays
+     * @param dtype the compute type of the loaded weights
      * @throws CheckpointException if a weight has the wrong shape or weights are missing (listed by name)
      */
-    static void load(VisualTokenizerModel model, StateDict weights, NDManager manager) {
-        StateDictLoader.load(model, weights, manager, name -> true);
+    static void load(VisualTokenizerModel model, StateDict weights, NDManager manager, ComputeType dtype) {
+        if (dtype == ComputeType.FLOAT32) {
+            StateDictLoader.load(model, weights, manager, name -> true);
+        } else {
+            // the small layers around the codebook stay float32: the nearest code is decided there
+            StateDictLoader.load(model, weights.filter(name -> !VisualTokenizerModel.isCodebookSide(name)), manager,
+                    name -> true, dtype);
+            StateDictLoader.load(model, weights.filter(VisualTokenizerModel::isCodebookSide), manager, name -> true);
+        }
         requireComplete(model, "the given state dict");
     }
 

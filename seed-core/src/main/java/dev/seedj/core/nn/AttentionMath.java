@@ -2,6 +2,7 @@ package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.seedj.core.weights.LibtorchOps;
 
 /**
  * Scaled dot-product attention and the head reshapes around it. Heads are contiguous blocks of
@@ -52,7 +53,10 @@ public final class AttentionMath {
             scores = replace(scores, scores.mul(GraphConstants.of(q, scale)));
         }
         if (additiveMask != null) {
-            scores = replace(scores, scores.add(additiveMask));
+            scores = replace(scores, scores.add(additiveMask)); // a float32 mask makes bfloat16 scores float32
+        }
+        if (LibtorchOps.isBfloat16(v)) {
+            return ReducedPrecision.softmaxInFloat32(scores, v); // DJL's softmax of a bfloat16 array aborts
         }
         NDArray probs = replace(scores, scores.softmax(-1)); // [B, H, Tq, Tk]
         return replace(probs, probs.matMul(v)); // [B, H, Tq, D]
@@ -63,7 +67,7 @@ public final class AttentionMath {
      * [B, H, Tq, Tk] arrays rather than four. Safe under autograd: the graph keeps its own references to
      * the (natively allocated) tensors backward reads.
      */
-    private static NDArray replace(NDArray previous, NDArray next) {
+    static NDArray replace(NDArray previous, NDArray next) {
         previous.close();
         return next;
     }

@@ -70,9 +70,9 @@ public final class FusedQkvAttention extends SeedBlock {
         } else {
             NDManager scope = x.getManager();
             NDArray q = qBias.getArray();
+            NDArray zeros = ReducedPrecision.zerosLike(q, scope); // [dim]; DJL's zeros of a bfloat16 type aborts
             // [q_bias, 0, v_bias]; concat puts it in the parameters' manager: it belongs to this call
-            NDArray bias = ArrayScopes.adopt(
-                    NDArrays.concat(new NDList(q, scope.zeros(q.getShape(), q.getDataType()), vBias.getArray())), scope);
+            NDArray bias = ArrayScopes.adopt(NDArrays.concat(new NDList(q, zeros, vBias.getArray())), scope);
             fused = qkv.forward(x, bias);
         }
         NDArray heads = fused.reshape(b, t, 3, numHeads, dim / numHeads).transpose(2, 0, 3, 1, 4); // [3, B, H, T, D]

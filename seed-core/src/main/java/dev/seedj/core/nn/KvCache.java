@@ -34,8 +34,8 @@ public final class KvCache implements AutoCloseable {
      * @return {@code {keys, values}}, each [B, H, Tpast + Tnew, D], owned by the cache
      */
     public NDArray[] append(int layer, NDArray newKeys, NDArray newValues) {
-        NDArray k = keys[layer] == null ? newKeys.duplicate() : keys[layer].concat(newKeys, 2);
-        NDArray v = values[layer] == null ? newValues.duplicate() : values[layer].concat(newValues, 2);
+        NDArray k = keys[layer] == null ? ReducedPrecision.duplicate(newKeys) : keys[layer].concat(newKeys, 2);
+        NDArray v = values[layer] == null ? ReducedPrecision.duplicate(newValues) : values[layer].concat(newValues, 2);
         k.attach(manager);
         v.attach(manager);
         if (keys[layer] != null) {

@@ -42,6 +42,9 @@ import java.util.Map;
  * passes only read parameters and may run concurrently.
  */
 public abstract class SeedBlock extends AbstractBlock {
+    static {
+        NativeAllocator.configure(); // return freed tensor memory to the system (no environment variable needed)
+    }
 
     private final Map<String, Parameter> namedParams = new LinkedHashMap<>();
     private final Map<String, Shape> declaredShapes = new LinkedHashMap<>();

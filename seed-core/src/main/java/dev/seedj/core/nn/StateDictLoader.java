@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.weights.CheckpointException;
+import dev.seedj.core.weights.ComputeType;
 import dev.seedj.core.weights.StateDict;
 import dev.seedj.core.weights.TensorInfo;
 import java.util.ArrayList;
@@ -52,6 +53,24 @@ public final class StateDictLoader {
      */
     public static LoadReport load(
             SeedBlock block, StateDict weights, NDManager manager, Predicate<String> optional) {
+        return load(block, weights, manager, optional, ComputeType.FLOAT32);
+    }
+
+    /**
+     * Loads the parameters of {@code block} from {@code weights} for a model computing in {@code type}
+     * ({@link StateDict#get(String, NDManager, ComputeType)}: bfloat16 floating parameters for
+     * {@link ComputeType#BFLOAT16}).
+     *
+     * @param block the block to fill
+     * @param weights tensors named as the block's {@link SeedBlock#namedParameters()}
+     * @param manager owns the loaded arrays (usually the model's manager)
+     * @param optional parameters that may be absent (they keep their current array, or are initialised)
+     * @param type the compute type of the loaded parameters
+     * @return what was loaded and what was left over
+     * @throws CheckpointException naming every missing required parameter, or the first shape mismatch
+     */
+    public static LoadReport load(SeedBlock block, StateDict weights, NDManager manager, Predicate<String> optional,
+            ComputeType type) {
         Map<String, Parameter> params = block.namedParameters();
         Map<String, Shape> shapes = block.declaredShapes();
         List<String> missing = new ArrayList<>();
@@ -76,7 +95,7 @@ public final class StateDictLoader {
         List<String> loaded = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             if (weights.contains(e.getKey())) {
-                assign(e.getValue(), weights.get(e.getKey(), manager));
+                assign(e.getValue(), weights.get(e.getKey(), manager, type));
                 loaded.add(e.getKey());
             }
         }

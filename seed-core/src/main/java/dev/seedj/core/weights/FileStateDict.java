@@ -2,13 +2,16 @@ package dev.seedj.core.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
  * A state dict backed by one checkpoint file: subclasses say which tensors exist and hand over each tensor's
- * bytes (contiguous, row-major, little-endian); this class converts them to Java arrays and NDArrays.
+ * bytes (contiguous, row-major, little-endian); this class converts them to Java arrays and NDArrays. A float32
+ * tensor the format can map in place becomes an array over the mapped file without a copy ({@link FileMappings}).
  *
  * <p>Reads may run concurrently from several threads if the subclass's {@link #readBytes} allows it;
  * {@link #close()} must not race with reads.
@@ -39,6 +42,19 @@ abstract class FileStateDict extends AbstractStateDict {
      */
     abstract ByteBuffer readBytes(String key, TensorInfo info, int byteLength);
 
+    /**
+     * Maps one contiguous tensor's bytes for use in place, if the format stores them contiguously, uncompressed and
+     * aligned to their element size in the file.
+     *
+     * @param key a key of this state dict
+     * @param info its dtype and shape
+     * @param byteLength {@code numel * dtype.byteSize()}, positive and at most {@link #MAX_ARRAY}
+     * @return a private (copy-on-write) mapping of exactly those bytes, or null where a copy is needed
+     */
+    ByteBuffer mapInPlace(String key, TensorInfo info, int byteLength) {
+        return null;
+    }
+
     /** Releases the file handles; called once by {@link #close()}. */
     abstract void closeFile();
 
@@ -49,6 +65,13 @@ abstract class FileStateDict extends AbstractStateDict {
         ByteBuffer bytes = read(key, info, count);
         Shape shape = new Shape(info.shape());
         DType dtype = info.dtype();
+        if (dtype == DType.FLOAT32 && count > 0 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            ensureOpen();
+            ByteBuffer mapped = mapInPlace(key, info, count * dtype.byteSize());
+            if (mapped != null) {
+                return FileMappings.wrap(mapped, shape, DataType.FLOAT32, manager); // zero-copy
+            }
+        }
         if (dtype.isFloating()) {
             return manager.create(ElementDecoder.toFloats(bytes, dtype, count), shape);
         }
@@ -56,6 +79,31 @@ abstract class FileStateDict extends AbstractStateDict {
             return manager.create(ElementDecoder.toBooleans(bytes, count), shape);
         }
         return manager.create(ElementDecoder.toLongs(bytes, dtype, count), shape);
+    }
+
+    @Override
+    public final NDArray get(String key, NDManager manager, ComputeType type) {
+        TensorInfo info = info(key);
+        if (type != ComputeType.BFLOAT16 || info.dtype() != DType.BFLOAT16 || info.numel() == 0) {
+            return StateDicts.toComputeType(get(key, manager), info, type);
+        }
+        // the stored bytes are bfloat16 already: create them as 16-bit floats, then view them as bfloat16
+        int count = elementCount(key, info);
+        Shape shape = new Shape(info.shape());
+        ensureOpen();
+        ByteBuffer mapped = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+                ? mapInPlace(key, info, 2 * count)
+                : null;
+        NDArray bits;
+        if (mapped != null) {
+            bits = FileMappings.wrap(mapped, shape, DataType.FLOAT16, manager);
+        } else {
+            ByteBuffer bytes = read(key, info, count);
+            ByteBuffer direct = ByteBuffer.allocateDirect(2 * count).order(ByteOrder.nativeOrder());
+            direct.asShortBuffer().put(bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer());
+            bits = FileMappings.keep(direct, shape, DataType.FLOAT16, manager);
+        }
+        return LibtorchOps.viewAsBfloat16(bits); // bits stay open in the manager: they own the memory
     }
 
     @Override

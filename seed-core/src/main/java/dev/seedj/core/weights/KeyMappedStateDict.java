@@ -95,6 +95,11 @@ final class KeyMappedStateDict extends AbstractStateDict {
     }
 
     @Override
+    public NDArray get(String key, NDManager manager, ComputeType type) {
+        return base.get(baseKey(key), manager, type);
+    }
+
+    @Override
     public float[] getFloats(String key) {
         return base.getFloats(baseKey(key));
     }

@@ -52,6 +52,11 @@ final class MergedStateDict extends AbstractStateDict {
     }
 
     @Override
+    public NDArray get(String key, NDManager manager, ComputeType type) {
+        return owner(key).get(key, manager, type);
+    }
+
+    @Override
     public float[] getFloats(String key) {
         return owner(key).getFloats(key);
     }

@@ -33,6 +33,15 @@ final class PickledStateDict extends FileStateDict {
          */
         ByteBuffer read(String key, long byteOffset, int byteLength);
 
+        /**
+         * @param key a storage key
+         * @return the file position of the record's first byte if the record lies uncompressed in the file (so
+         *     that it can be mapped in place), else -1
+         */
+        default long filePosition(String key) {
+            return -1;
+        }
+
         /** Releases the file. */
         void close();
     }
@@ -90,6 +99,22 @@ final class PickledStateDict extends FileStateDict {
         }
         return tensor.isContiguous() ? region : StridedView.gather(region, elementSize, tensor.shape(),
                 tensor.stride());
+    }
+
+    @Override
+    ByteBuffer mapInPlace(String key, TensorInfo info, int byteLength) {
+        TorchTensor tensor = tensor(key);
+        if (!tensor.isContiguous() || !PrivateFileMapping.available()) {
+            return null;
+        }
+        TorchStorage storage = tensor.storage();
+        long record = storages.filePosition(storage.key());
+        int elementSize = storage.dtype().byteSize();
+        long position = record + (storage.elementOffset() + tensor.offset()) * elementSize;
+        if (record < 0 || position % elementSize != 0) {
+            return null; // compressed or unaligned: copy
+        }
+        return PrivateFileMapping.map(file(), position, byteLength);
     }
 
     @Override

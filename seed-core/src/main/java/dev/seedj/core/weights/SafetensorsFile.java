@@ -12,8 +12,9 @@ import java.util.Set;
 /**
  * A safetensors file read lazily: opening it reads and validates only the header; {@link #get} maps just
  * the bytes of the requested tensor (so files and offsets beyond 2 GiB work, and reading one tensor does not
- * read the file). Most callers use {@link StateDict#open}; this type adds access to the
- * {@code __metadata__} map.
+ * read the file). Float32 tensors whose data is aligned (as every writer that pads its header to 8 bytes leaves
+ * them) are used in place from a private mapping of the file, without a copy ({@link FileMappings}). Most callers
+ * use {@link StateDict#open}; this type adds access to the {@code __metadata__} map.
  *
  * <p>Thread-safe: tensors may be read concurrently; {@link #close()} must not race with reads.
  */
@@ -88,6 +89,22 @@ public final class SafetensorsFile extends FileStateDict {
         } catch (IOException e) {
             throw problem(key, "could not be mapped: " + e);
         }
+    }
+
+    @Override
+    ByteBuffer mapInPlace(String key, TensorInfo info, int byteLength) {
+        long position = header.dataStart() + entry(key).begin();
+        if (position % info.dtype().byteSize() != 0 || !PrivateFileMapping.available()) {
+            return null; // unaligned elements (a header not padded to 8 bytes), or no private mapping here: copy
+        }
+        try {
+            if (channel.size() < position + byteLength) {
+                throw problem(key, "lies beyond the end of the file (was it truncated after opening?)");
+            }
+        } catch (IOException e) {
+            throw problem(key, "could not be mapped: " + e);
+        }
+        return PrivateFileMapping.map(file(), position, byteLength);
     }
 
     @Override

@@ -63,6 +63,22 @@ public interface StateDict extends AutoCloseable {
     NDArray get(String key, NDManager manager);
 
     /**
+     * Reads one tensor for a model computing in {@code type}: as {@link #get(String, NDManager)} for float32 and for
+     * non-floating tensors; floating tensors become bfloat16 for {@link ComputeType#BFLOAT16}, created directly from
+     * the stored bytes when they are bfloat16 already (zero-copy where the file allows it) and converted inside
+     * libtorch otherwise ({@link LibtorchOps}: DJL's {@code toType(BFLOAT16)} aborts the JVM).
+     *
+     * @param key tensor name
+     * @param manager owns the returned array
+     * @param type the compute type
+     * @return the tensor, with its stored shape
+     * @throws CheckpointException if the key is absent or its data is inconsistent
+     */
+    default NDArray get(String key, NDManager manager, ComputeType type) {
+        return StateDicts.toComputeType(get(key, manager), info(key), type);
+    }
+
+    /**
      * Reads a floating tensor as a flat float array (row-major), converting as {@link #get} does.
      *
      * @param key tensor name

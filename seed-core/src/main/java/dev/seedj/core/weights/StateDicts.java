@@ -1,5 +1,6 @@
 package dev.seedj.core.weights;
 
+import ai.djl.ndarray.NDArray;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +39,21 @@ final class StateDicts {
             throw e;
         }
         return opened.size() == 1 ? opened.get(0) : new MergedStateDict(opened);
+    }
+
+    /**
+     * @param array a tensor as {@link StateDict#get(String, NDManager)} returns it (float32 if floating)
+     * @param info its stored dtype and shape
+     * @param type the compute type
+     * @return {@code array} itself, or a bfloat16 copy of it (then {@code array} is closed)
+     */
+    static NDArray toComputeType(NDArray array, TensorInfo info, ComputeType type) {
+        if (type == ComputeType.FLOAT32 || !info.dtype().isFloating()) {
+            return array;
+        }
+        NDArray converted = LibtorchOps.toBfloat16(array);
+        array.close();
+        return converted;
     }
 
     /**

@@ -14,7 +14,8 @@ import java.util.zip.ZipFile;
 /**
  * Opens a checkpoint written by {@code torch.save} in its zip format ({@code .pth}, {@code .pt},
  * {@code .bin}): a folder of any name holding {@code data.pkl} (the pickled object), {@code data/<key>} (one
- * record per storage) and optionally {@code byteorder}. Storage records are read lazily, one tensor at a time.
+ * record per storage) and optionally {@code byteorder}. Storage records are read lazily, one tensor at a time;
+ * float32 records stored uncompressed and aligned (as {@code torch.save} writes them) are mapped in place.
  *
  * <p>Stateless; thread-safe. The state dict it returns reads through a {@link ZipFile}, which is thread-safe.
  */
@@ -60,7 +61,7 @@ final class TorchZipCheckpoint {
         checkByteOrder(zip, top, name, fileSize);
         ZipEntry pickle = zip.getEntry(top + "data.pkl");
         long pickleSize = checkedSize(pickle, name, fileSize);
-        Entries entries = new Entries(zip, top, name, fileSize);
+        Entries entries = new Entries(zip, top, name, fileSize, ZipRecordOffsets.read(file));
         Object root;
         try (InputStream in = zip.getInputStream(pickle)) {
             PickleInput input = new PickleInput(new BufferedInputStream(in), pickleSize);
@@ -131,12 +132,22 @@ final class TorchZipCheckpoint {
         private final String top;
         private final String name;
         private final long fileSize;
+        private final ZipRecordOffsets offsets;
 
-        Entries(ZipFile zip, String top, String name, long fileSize) {
+        Entries(ZipFile zip, String top, String name, long fileSize, ZipRecordOffsets offsets) {
             this.zip = zip;
             this.top = top;
             this.name = name;
             this.fileSize = fileSize;
+            this.offsets = offsets;
+        }
+
+        @Override
+        public long filePosition(String key) {
+            ZipEntry entry = entry(key);
+            // only where the JDK's reading of the archive agrees: a stored record of the same size
+            boolean stored = entry.getMethod() == ZipEntry.STORED && entry.getSize() == entry.getCompressedSize();
+            return stored ? offsets.dataStart(entry.getName(), entry.getSize()) : -1;
         }
 
         @Override

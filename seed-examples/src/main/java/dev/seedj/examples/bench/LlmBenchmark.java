@@ -1,35 +1,32 @@
 package dev.seedj.examples.bench;
 
 import static dev.seedj.examples.bench.MarkdownRows.format;
-import static dev.seedj.examples.bench.MarkdownRows.row;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.ActivationFunction;
+import dev.seedj.core.weights.ComputeType;
 import dev.seedj.llm.OptConfig;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.Generator;
-import java.lang.management.ManagementFactory;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The language-model speed benchmark of issue 4: OPT-125m sizes (hidden 768, 12 layers, 12 heads, ffn 3072)
- * with SEED's vocabulary (50272 + 8194 tokens) and random weights, generating greedily with the KV cache from
- * a 64-token prompt: the prefill time and the decode rate over 64 cached steps, at batch 1 and 4. Beside them,
- * the machine's memory bandwidth measured in the same run (a 512 MiB array copy, counting bytes read plus
- * written as STREAM does; libtorch's read rate of a 512 MiB sum is reported too), and the weight bytes one
- * decoded token reads (every decoder matrix, bias and LayerNorm plus the output matrix), whose ratio is the
- * bandwidth bound on batch-1 decoding.
+ * The language-model speed benchmark of issues 4 and 14: OPT models with SEED's vocabulary (50272 + 8194 tokens) and
+ * random weights, generating greedily with the KV cache from a 64-token prompt: the prefill time and the decode rate
+ * over 64 cached steps at batch 1 and 4, with weights in float32, bfloat16 and weight-only int8. Each decode rate is
+ * read against its own bandwidth bound: the bytes one decoded token reads (every weight matrix in its storage type, its
+ * scales, biases and layer norms; one row of each embedding table) at the machine's copy bandwidth, measured in the
+ * same run as STREAM measures it (every core copying, bytes read plus written: {@link CopyBandwidth}). The machine's
+ * float32 matrix-multiply rate and the load average before and after are reported beside them.
  *
- * <p>Run: {@code java -cp ... dev.seedj.examples.bench.LlmBenchmark [seconds-per-measurement]}. libtorch's
+ * <p>Run: {@code java -cp ... dev.seedj.examples.bench.LlmBenchmark [seconds] [sizes] [types]}, e.g.
+ * {@code LlmBenchmark 10 125m,1.3b float32,bfloat16,int8}; {@code tiny} is a size for checking the program. libtorch's
  * thread counts come from {@code -Dai.djl.pytorch.num_threads} and {@code -Dai.djl.pytorch.num_interop_threads}
  * (defaults set by {@link #main}: all cores, 1), which must be set before the engine starts.
  *
@@ -40,64 +37,112 @@ public final class LlmBenchmark {
     private static final int PROMPT = 64;
     private static final int DECODE_STEPS = 64;
     private static final long COPY_BYTES = 512L << 20;
+    private static final int SEED_EXTRA_TOKENS = 8194;
+
+    /** The model sizes. */
+    public enum Size {
+        /** For checking the program: hidden 64, 2 layers. */
+        TINY(new OptConfig(1000, 64, 2, 4, 256, 256, 64, true, ActivationFunction.RELU, true, true, false, 1, 2, 2)),
+        /** OPT-125m: hidden 768, 12 layers, 12 heads, ffn 3072. */
+        OPT_125M(opt(768, 12, 12, 3072)),
+        /** OPT-1.3b: hidden 2048, 24 layers, 32 heads, ffn 8192. */
+        OPT_1_3B(opt(2048, 24, 32, 8192));
+
+        private final OptConfig config;
+
+        Size(OptConfig config) {
+            this.config = config;
+        }
+
+        /** @return the architecture */
+        public OptConfig config() {
+            return config;
+        }
+
+        /**
+         * @param name {@code tiny}, {@code 125m} or {@code 1.3b}
+         * @return the size
+         */
+        public static Size parse(String name) {
+            return switch (name) {
+                case "tiny" -> TINY;
+                case "125m" -> OPT_125M;
+                case "1.3b" -> OPT_1_3B;
+                default -> throw new IllegalArgumentException("unknown size '" + name + "': tiny, 125m or 1.3b");
+            };
+        }
+
+        private static OptConfig opt(int hidden, int layers, int heads, int ffn) {
+            return new OptConfig(50272 + SEED_EXTRA_TOKENS, hidden, layers, heads, ffn, 2048, hidden, true,
+                    ActivationFunction.RELU, true, true, false, 1, 2, 2);
+        }
+    }
+
+    /** How the weights are stored. */
+    public enum Weights {
+        /** float32 weights and activations. */
+        FLOAT32,
+        /** bfloat16 weights and activations ({@link ComputeType#BFLOAT16}). */
+        BFLOAT16,
+        /** int8 weight matrices with float32 scales, float32 activations ({@link OptModel#quantizeInt8()}). */
+        INT8;
+
+        /**
+         * @param name {@code float32}, {@code bfloat16} or {@code int8}
+         * @return the type
+         */
+        public static Weights parse(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * One model size and weight type.
+     *
+     * @param size the model size
+     * @param weights the weight type
+     * @param bytesPerToken weight bytes one batch-1 decoding step reads
+     * @param prefillMsBatch1 milliseconds from the call to the first token, 64-token prompt, batch 1
+     * @param decodeBatch1 tokens/s over 64 cached steps, batch 1
+     * @param decodeBatch4 tokens/s over 64 cached steps, batch 4 (4 tokens per step)
+     */
+    public record Row(Size size, Weights weights, long bytesPerToken, double prefillMsBatch1, double decodeBatch1,
+            double decodeBatch4) {}
 
     /**
      * What one run measured.
      *
      * @param threads libtorch intra-op threads
-     * @param copyGbs bandwidth of a 512 MiB {@code System.arraycopy}, GB/s (bytes read + written)
-     * @param torchReadGbs rate at which libtorch sums a 512 MiB tensor, GB/s (bytes read)
-     * @param weightBytes bytes of all float32 weights
-     * @param bytesPerToken weight bytes one batch-1 decoding step reads
-     * @param prefillMsBatch1 milliseconds from the call to the first token, 64-token prompt, batch 1
-     * @param decodeBatch1 tokens/s over 64 cached steps, batch 1
-     * @param prefillMsBatch4 milliseconds to the first tokens, 4 prompts of 64 tokens
-     * @param decodeBatch4 tokens/s over 64 cached steps, batch 4 (4 tokens per step)
-     * @param loadAverage the system's one-minute load average at the end of the run (other work competing for
-     *     the cores and the memory bus), or a negative value where unavailable
+     * @param copyGbs STREAM-like copy bandwidth with one thread per core, GB/s (bytes read + written)
+     * @param matmulGflops float32 1024^3 matrix-multiply rate, GFLOP/s
+     * @param loadBefore one-minute load average when the run started
+     * @param loadAfter one-minute load average at its end
+     * @param rows the measurements
      */
-    public record Result(int threads, double copyGbs, double torchReadGbs, long weightBytes, long bytesPerToken,
-            double prefillMsBatch1, double decodeBatch1, double prefillMsBatch4, double decodeBatch4,
-            double loadAverage) {
+    public record Result(int threads, double copyGbs, double matmulGflops, double loadBefore, double loadAfter,
+            List<Row> rows) {
 
-        /** @return tokens/s if every batch-1 step only streamed its weights at the copy bandwidth */
-        public double boundTokensPerSecond() {
-            return copyGbs * 1e9 / bytesPerToken;
-        }
-
-        /** @return batch-1 decode rate over the bandwidth bound (the goal is at least 0.5) */
-        public double fractionOfBound() {
-            return decodeBatch1 / boundTokensPerSecond();
-        }
-
-        /** @return tokens/s if every batch-1 step streamed its weights at libtorch's read rate */
-        public double readBoundTokensPerSecond() {
-            return torchReadGbs * 1e9 / bytesPerToken;
-        }
-
-        /** @return the weight bytes batch-1 decoding streams per second, GB/s */
-        public double decodeWeightGbs() {
-            return decodeBatch1 * bytesPerToken / 1e9;
+        /**
+         * @param row a measurement
+         * @return tokens/s if every batch-1 step only streamed its weights at the copy bandwidth
+         */
+        public double boundTokensPerSecond(Row row) {
+            return copyGbs * 1e9 / row.bytesPerToken();
         }
 
         /** @return the figures as a Markdown table */
         public String toMarkdown() {
             StringBuilder s = new StringBuilder();
-            s.append("| measurement | value |\n| --- | --- |\n");
-            row(s, "libtorch intra-op threads", Integer.toString(threads));
-            row(s, "system load average (1 min) at the end", loadAverage < 0 ? "n/a" : format("%.1f", loadAverage));
-            row(s, "memory bandwidth, 512 MiB copy (read + write)", format("%.1f GB/s", copyGbs));
-            row(s, "libtorch read rate, 512 MiB sum", format("%.1f GB/s", torchReadGbs));
-            row(s, "weights (fp32)", format("%.0f MB", weightBytes / 1e6));
-            row(s, "weight bytes read per decoded token", format("%.0f MB", bytesPerToken / 1e6));
-            row(s, "bandwidth bound, batch 1 (copy bandwidth / bytes per token)",
-                    format("%.1f tokens/s", boundTokensPerSecond()));
-            row(s, "bound at libtorch's read rate", format("%.1f tokens/s", readBoundTokensPerSecond()));
-            row(s, "prefill 64 tokens, batch 1", format("%.0f ms", prefillMsBatch1));
-            row(s, "decode, batch 1", format("%.1f tokens/s = %.0f%% of the bound (goal >= 50%%); weights streamed"
-                    + " at %.1f GB/s", decodeBatch1, 100 * fractionOfBound(), decodeWeightGbs()));
-            row(s, "prefill 4 x 64 tokens, batch 4", format("%.0f ms", prefillMsBatch4));
-            row(s, "decode, batch 4", format("%.1f tokens/s (%.1f steps/s)", decodeBatch4, decodeBatch4 / 4));
+            s.append(format("libtorch threads %d; load average %.1f before, %.1f after; fp32 matmul 1024^3 %.1f"
+                    + " GFLOP/s; copy bandwidth (all cores, read + write) %.1f GB/s%n%n", threads, loadBefore,
+                    loadAfter, matmulGflops, copyGbs));
+            s.append("| model | weights | bytes per token | bound, batch 1 | prefill 64, batch 1 | decode, batch 1"
+                    + " | of the bound | decode, batch 4 |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+            for (Row r : rows) {
+                s.append(format("| %s | %s | %.0f MB | %.1f tokens/s | %.0f ms | %.1f tokens/s | %.0f%% | %.1f tokens/s |%n",
+                        r.size(), r.weights(), r.bytesPerToken() / 1e6, boundTokensPerSecond(r), r.prefillMsBatch1(),
+                        r.decodeBatch1(), 100 * r.decodeBatch1() / boundTokensPerSecond(r), r.decodeBatch4()));
+            }
             return s.toString();
         }
     }
@@ -106,8 +151,17 @@ public final class LlmBenchmark {
 
     /** @return OPT-125m's architecture with SEED's 8194 extra tokens */
     public static OptConfig benchConfig() {
-        return OptConfig.builder().vocabSize(50272 + 8194).hiddenSize(768).numLayers(12).numHeads(12).ffnDim(3072)
-                .maxPositions(2048).activation(ActivationFunction.RELU).build();
+        return Size.OPT_125M.config();
+    }
+
+    /**
+     * Runs the benchmark at OPT-125m size in all three weight types.
+     *
+     * @param secondsPerMeasurement minimum time spent repeating each generation (after warm-up)
+     * @return the figures
+     */
+    public static Result run(double secondsPerMeasurement) {
+        return run(secondsPerMeasurement, List.of(Size.OPT_125M), List.of(Weights.values()));
     }
 
     /**
@@ -115,42 +169,79 @@ public final class LlmBenchmark {
      *
      * @param secondsPerMeasurement minimum time spent repeating each generation (after warm-up); the best
      *     repetition is reported
+     * @param sizes the model sizes
+     * @param types the weight types
      * @return the figures
      */
-    public static Result run(double secondsPerMeasurement) {
+    public static Result run(double secondsPerMeasurement, List<Size> sizes, List<Weights> types) {
+        double loadBefore = ProcessMemory.loadAverage();
         Device device = Device.cpu();
-        double[] bandwidth = bandwidth(device, 0, 0);
-        OptConfig config = benchConfig();
-        try (OptModel model = OptModel.random(config, 1, device)) {
-            long weightBytes = 0;
-            for (Parameter p : model.namedParameters().values()) {
-                weightBytes += 4 * p.getArray().size();
+        int cores = Runtime.getRuntime().availableProcessors();
+        double copy = CopyBandwidth.gbs(COPY_BYTES, cores);
+        double matmul = MatmulThroughput.gflops(1024, 5, 10, device);
+        List<Row> rows = new ArrayList<>();
+        for (Size size : sizes) {
+            for (Weights weights : types) {
+                rows.add(measure(size, weights, device, secondsPerMeasurement));
+                copy = Math.max(copy, CopyBandwidth.gbs(COPY_BYTES, cores)); // the best of measurements spread over the run
             }
-            long embeddingRows = 4L * config.wordEmbedProjDim() * (config.vocabSize() + config.maxPositions() + 2);
-            // every weight is read once per step, the output matrix (tied to the embeddings) included; of the
-            // token and position tables only one row each is read
-            long bytesPerToken = weightBytes - embeddingRows + 4L * config.vocabSize() * config.wordEmbedProjDim()
-                    + 2 * 4L * config.hiddenSize();
-            Generator generator = new Generator(model);
-            double[] batch1 = best(generator, config, 1, secondsPerMeasurement);
-            bandwidth = bandwidth(device, bandwidth[0], bandwidth[1]);
-            double[] batch4 = best(generator, config, 4, secondsPerMeasurement);
-            bandwidth = bandwidth(device, bandwidth[0], bandwidth[1]);
-            return new Result(LibtorchThreads.intraOp(), bandwidth[0], bandwidth[1], weightBytes, bytesPerToken,
-                    batch1[0], batch1[1], batch4[0], batch4[1],
-                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
+        return new Result(LibtorchThreads.intraOp(), copy, matmul, loadBefore, ProcessMemory.loadAverage(), rows);
     }
 
     /**
      * Prints the figures as a Markdown table.
      *
-     * @param args optional: seconds per measurement (default 20)
+     * @param args optional: seconds per measurement (default 20), sizes (default {@code 125m}), weight types
+     *     (default all), each a comma-separated list
      */
     public static void main(String[] args) {
         LibtorchThreads.defaultToAllCores();
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 20;
-        System.out.print(run(seconds).toMarkdown());
+        List<Size> sizes = args.length > 1 ? parse(args[1], Size::parse) : List.of(Size.OPT_125M);
+        List<Weights> types = args.length > 2 ? parse(args[2], Weights::parse) : List.of(Weights.values());
+        System.out.print(run(seconds, sizes, types).toMarkdown());
+    }
+
+    /**
+     * Weight bytes one batch-1 decoding step reads: every matrix (decoder projections, the output matrix) in its
+     * storage type plus int8's per-row float32 scales, and the biases and layer norms (float32 beside int8 matrices);
+     * the embedding lookups read one row each.
+     *
+     * @param config the architecture
+     * @param weights the weight type
+     * @return bytes
+     */
+    public static long bytesPerToken(OptConfig config, Weights weights) {
+        long d = config.hiddenSize();
+        long ffn = config.ffnDim();
+        long proj = config.wordEmbedProjDim();
+        long layers = config.numLayers();
+        long matrices = layers * (4 * d * d + 2 * d * ffn) + (long) config.vocabSize() * proj
+                + (config.hasProjections() ? 2 * d * proj : 0);
+        long matrixRows = layers * (4 * d + ffn + d) + config.vocabSize() + (config.hasProjections() ? d + proj : 0);
+        long vectors = layers * (4 * d + ffn + d + 4 * d) + 2 * d + 2 * d; // biases, 2 layer norms, final norm, 2 rows
+        return switch (weights) {
+            case FLOAT32 -> 4 * (matrices + vectors);
+            case BFLOAT16 -> 2 * (matrices + vectors);
+            case INT8 -> matrices + 4 * matrixRows + 4 * vectors;
+        };
+    }
+
+    private static Row measure(Size size, Weights weights, Device device, double seconds) {
+        OptConfig config = size.config();
+        ComputeType type = weights == Weights.BFLOAT16 ? ComputeType.BFLOAT16 : ComputeType.FLOAT32;
+        try (OptModel model = OptModel.random(config, 1, device, type)) {
+            if (weights == Weights.INT8) {
+                model.quantizeInt8();
+            }
+            Generator generator = new Generator(model);
+            double[] batch1 = best(generator, config, 1, seconds);
+            double[] batch4 = best(generator, config, 4, seconds);
+            LOG.info("{} {}: decode {} tokens/s at batch 1, {} at batch 4", size, weights, oneDecimal(batch1[1]),
+                    oneDecimal(batch4[1]));
+            return new Row(size, weights, bytesPerToken(config, weights), batch1[0], batch1[1], batch4[1]);
+        }
     }
 
     /** @return {prefill ms, decode tokens/s}: the best of repeated generations (after one warm-up) */
@@ -159,7 +250,7 @@ public final class LlmBenchmark {
         Random rng = new Random(batch);
         for (long[] p : prompts) {
             for (int i = 0; i < PROMPT; i++) {
-                p[i] = i == 0 ? config.bosTokenId() : 3 + rng.nextInt(50000);
+                p[i] = i == 0 ? config.bosTokenId() : 3 + rng.nextInt(config.vocabSize() - 3);
             }
         }
         GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(DECODE_STEPS + 1).stopTokens().build();
@@ -178,7 +269,6 @@ public final class LlmBenchmark {
             });
             double prefillMs = (stamps[0] - begin) / 1e6;
             double decode = batch * DECODE_STEPS / ((stamps[DECODE_STEPS] - stamps[0]) / 1e9);
-            LOG.info("batch {}: prefill {} ms, decode {} tokens/s", batch, oneDecimal(prefillMs), oneDecimal(decode));
             if (runs++ > 0) { // the first run warms up
                 bestPrefill = Math.min(bestPrefill, prefillMs);
                 bestDecode = Math.max(bestDecode, decode);
@@ -187,51 +277,13 @@ public final class LlmBenchmark {
         return new double[] {bestPrefill, bestDecode};
     }
 
-    /**
-     * Measures both bandwidths again (other work on the machine makes single measurements noisy).
-     *
-     * @return {copy, read}: the best so far, GB/s
-     */
-    private static double[] bandwidth(Device device, double bestCopy, double bestRead) {
-        double copy = Math.max(bestCopy, javaCopyGbs());
-        double read = Math.max(bestRead, torchReadGbs(device));
-        LOG.info("memory bandwidth so far: copy {} GB/s (read + write), libtorch read {} GB/s", oneDecimal(copy), oneDecimal(read));
-        return new double[] {copy, read};
-    }
-
-    /** Copies a 512 MiB array a few times; GB/s counting bytes read and written. */
-    private static double javaCopyGbs() {
-        int n = (int) (COPY_BYTES / 4);
-        float[] a = new float[n];
-        Arrays.fill(a, 1f);
-        float[] b = new float[n];
-        double best = Double.MAX_VALUE;
-        for (int r = 0; r < 10; r++) {
-            long t = System.nanoTime();
-            System.arraycopy(a, 0, b, 0, n);
-            best = Math.min(best, (System.nanoTime() - t) / 1e9);
+    private static <T> List<T> parse(String list, java.util.function.Function<String, T> parser) {
+        List<T> out = new ArrayList<>();
+        for (String item : list.split(",")) {
+            out.add(parser.apply(item.trim()));
         }
-        return 2.0 * COPY_BYTES / best / 1e9;
+        return out;
     }
-
-    /** Sums a 512 MiB tensor a few times: libtorch's streaming read rate, GB/s. */
-    private static double torchReadGbs(Device device) {
-        try (NDManager manager = NDManager.newBaseManager(device)) {
-            NDArray a = manager.ones(new Shape(COPY_BYTES / 4));
-            double best = Double.MAX_VALUE;
-            for (int r = 0; r < 10; r++) {
-                try (NDManager round = manager.newSubManager()) {
-                    long t = System.nanoTime();
-                    NDArray sum = a.sum();
-                    sum.attach(round);
-                    sum.getFloat();
-                    best = Math.min(best, (System.nanoTime() - t) / 1e9);
-                }
-            }
-            return COPY_BYTES / best / 1e9;
-        }
-    }
-
 
     private static String oneDecimal(double v) {
         return String.format(Locale.ROOT, "%.1f", v);

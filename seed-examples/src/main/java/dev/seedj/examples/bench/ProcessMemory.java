@@ -33,6 +33,31 @@ public final class ProcessMemory {
         return field("VmHWM:");
     }
 
+    /** @return resident bytes of anonymous memory (the heap, native arrays): private to this process */
+    public static long residentAnonymousBytes() {
+        return field("RssAnon:");
+    }
+
+    /** @return resident bytes of mapped files (memory-mapped weights): page cache other processes can share */
+    public static long residentFileBytes() {
+        return field("RssFile:");
+    }
+
+    /**
+     * Resets the peak ({@code VmHWM}) to the current resident size ({@code echo 5 > /proc/self/clear_refs}), so that
+     * a later {@link #peakResidentBytes()} measures only what follows.
+     *
+     * @return whether the kernel accepted the reset
+     */
+    public static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** @return the machine's 1-minute load average ({@code /proc/loadavg}), or -1 if unavailable */
     public static double loadAverage() {
         try {

@@ -1,6 +1,7 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.Embedding;
@@ -54,8 +55,12 @@ public final class VectorQuantizer extends SeedBlock {
      */
     public Quantized forward(NDArray z) {
         Shape s = z.getShape();
-        NDArray flat = z.reshape(-1, dim); // [N, D]
+        // distances in float32 whatever the compute type: the nearest code must match the reference's
+        NDArray flat = z.reshape(-1, dim).toType(DataType.FLOAT32, false); // [N, D]
         NDArray codebook = embedding.weight().getArray(); // [K, D]
+        if (codebook.getDataType() != DataType.FLOAT32) {
+            codebook = ArrayScopes.adopt(codebook.toType(DataType.FLOAT32, false), z);
+        }
         NDArray codebookNorm = ArrayScopes.adopt(codebook.square(), z).sum(new int[] {1}); // [K]
         NDArray zNorm = flat.square().sum(new int[] {1}, true); // [N, 1]
         NDArray dot = ai.djl.nn.core.Linear.linear(flat, codebook).singletonOrThrow(); // [N, K] = z e^T

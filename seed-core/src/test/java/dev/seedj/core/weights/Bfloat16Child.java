@@ -1,0 +1,130 @@
+package dev.seedj.core.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+/**
+ * The child JVM of {@link LibtorchOpsTest}: runs one bfloat16 scenario that could abort the process, prints
+ * {@code OK} and exits 0 if it survived with the right values.
+ */
+public final class Bfloat16Child {
+    private Bfloat16Child() {}
+
+    /**
+     * @param args {@code djl-totype} (DJL's {@code toType(BFLOAT16)}), or {@code ours} (this project's path) and a
+     *     checkpoint whose floating tensors are read as bfloat16
+     */
+    public static void main(String[] args) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = manager.create(new float[] {1.5f, -2.25f, 3.14159f, 1e-3f, 65504f, -7.77f}, new Shape(2, 3));
+            if (args[0].equals("djl-totype")) {
+                x.toType(DataType.BFLOAT16, false);
+            } else {
+                ours(manager, x);
+                checkpoint(manager, Path.of(args[1]));
+                int8(manager);
+            }
+        }
+        System.out.println("OK");
+    }
+
+    private static void ours(NDManager manager, NDArray x) {
+        float[] values = x.toFloatArray();
+        // float32 -> bfloat16 inside libtorch, back with DJL's (safe) toType(FLOAT32)
+        NDArray bf = LibtorchOps.toBfloat16(x);
+        check(LibtorchOps.isBfloat16(bf), "bfloat16 is reported as UNKNOWN");
+        float[] back = bf.toType(DataType.FLOAT32, false).toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            check(back[i] == roundToBfloat16(values[i]), "element " + i + ": " + back[i]);
+        }
+        // bfloat16 bit patterns from bytes (as a checkpoint stores them), viewed without a copy
+        ByteBuffer bytes = ByteBuffer.allocateDirect(2 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            bytes.putShort((short) (Float.floatToRawIntBits(roundToBfloat16(v)) >>> 16));
+        }
+        bytes.flip();
+        NDArray bits = manager.create(bytes, new Shape(2, 3), DataType.FLOAT16);
+        NDArray viewed = LibtorchOps.viewAsBfloat16(bits);
+        float[] fromBytes = viewed.toType(DataType.FLOAT32, false).toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            check(fromBytes[i] == back[i], "viewed element " + i + ": " + fromBytes[i]);
+        }
+        // a bfloat16 matrix product and the operations a model runs on bfloat16 arrays
+        NDArray w = LibtorchOps.toBfloat16(manager.randomNormal(new Shape(4, 3)));
+        NDArray y = ai.djl.nn.core.Linear.linear(viewed, w).singletonOrThrow().add(viewed.get(":, 0:1").matMul(
+                viewed.get(":, 0:1").transpose()).get(":, 0:1")); // [2, 4]
+        NDArray expected = ai.djl.nn.core.Linear.linear(viewed.toType(DataType.FLOAT32, false),
+                w.toType(DataType.FLOAT32, false)).singletonOrThrow();
+        check(y.getShape().equals(new Shape(2, 4)), "shape " + y.getShape());
+        check(LibtorchOps.isBfloat16(y), "result stays bfloat16");
+        float[] got = y.toType(DataType.FLOAT32, false).toFloatArray();
+        check(Float.isFinite(got[0]) && expected.toFloatArray().length == 8, "linear");
+    }
+
+    /** Every floating tensor of a checkpoint read as bfloat16 equals its float32 value rounded to bfloat16. */
+    private static void checkpoint(NDManager manager, Path file) {
+        try (StateDict sd = StateDict.open(file)) {
+            int checked = 0;
+            for (String key : sd.keys()) {
+                TensorInfo info = sd.info(key);
+                if (!info.dtype().isFloating() || info.numel() == 0) {
+                    continue;
+                }
+                float[] reference = sd.getFloats(key);
+                NDArray bf = sd.get(key, manager, ComputeType.BFLOAT16);
+                check(LibtorchOps.isBfloat16(bf), key + " is bfloat16");
+                check(bf.getShape().equals(new Shape(info.shape())), key + " shape");
+                float[] got = bf.toType(DataType.FLOAT32, false).toFloatArray();
+                for (int i = 0; i < got.length; i++) {
+                    check(got[i] == roundToBfloat16(reference[i]), key + "[" + i + "]: " + got[i]);
+                }
+                checked++;
+            }
+            check(checked >= 8, "checked " + checked);
+            check(sd.get("i64", manager, ComputeType.BFLOAT16).getDataType() == DataType.INT64, "integers stay");
+        }
+    }
+
+    /** The int8 kernel at the shapes the models use equals the product with the dequantised matrix. */
+    private static void int8(NDManager manager) {
+        long[][] shapes = {{1, 64, 64}, {3, 64, 256}, {4, 256, 64}, {1, 64, 9194}, {2, 768, 3072}, {1, 3072, 768},
+            {16, 768, 2304}, {1, 100, 7}};
+        for (long[] s : shapes) {
+            NDArray x = manager.randomNormal(new Shape(s[0], s[1]));
+            NDArray q = manager.randomInteger(-127, 128, new Shape(s[2], s[1]), DataType.INT32).toType(DataType.INT8,
+                    false);
+            NDArray scales = manager.randomUniform(0.001f, 0.01f, new Shape(s[2]));
+            NDArray y = LibtorchOps.int8MatMul(x, q, scales);
+            NDArray expected = x.matMul(q.toType(DataType.FLOAT32, false).mul(scales.expandDims(1)).transpose());
+            float[] got = y.toFloatArray();
+            float[] want = expected.toFloatArray();
+            check(got.length == want.length, "int8 shape " + y.getShape());
+            for (int i = 0; i < got.length; i++) {
+                check(Math.abs(got[i] - want[i]) <= 1e-4 * (1 + Math.abs(want[i])), "int8 " + java.util.Arrays
+                        .toString(s) + " element " + i + ": " + got[i] + " vs " + want[i]);
+            }
+            // a transposed (non-contiguous) input is made contiguous first
+            NDArray xt = manager.randomNormal(new Shape(s[1], s[0])).transpose();
+            check(LibtorchOps.int8MatMul(xt, q, scales).getShape().equals(new Shape(s[0], s[2])), "transposed");
+        }
+    }
+
+    /** Round to nearest even on the upper 16 bits, as torch does for finite values. */
+    static float roundToBfloat16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        int rounded = bits + 0x7fff + ((bits >>> 16) & 1);
+        return Float.intBitsToFloat(rounded & 0xffff0000);
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            System.out.println("FAILED: " + what);
+            System.exit(3);
+        }
+    }
+}

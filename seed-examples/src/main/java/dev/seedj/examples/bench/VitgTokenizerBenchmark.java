@@ -1,0 +1,227 @@
+package dev.seedj.examples.bench;
+
+import static dev.seedj.examples.bench.MarkdownRows.format;
+import static dev.seedj.examples.bench.MarkdownRows.row;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import dev.seedj.core.image.ResizeMode;
+import dev.seedj.core.weights.ComputeType;
+import dev.seedj.core.weights.SafetensorsWriter;
+import dev.seedj.core.weights.StateDict;
+import dev.seedj.tokenizer.Encoding;
+import dev.seedj.tokenizer.SeedTokenizer;
+import dev.seedj.tokenizer.TokenizerConfig;
+import dev.seedj.tokenizer.model.VisualTokenizerModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tokenizer benchmark of issue 14 at the released size: a SEED v1 tokenizer shaped as the released one (EVA
+ * ViT-g: width 1408, 39 blocks, 16 heads, MLP 6144, image 224; a bert-base causal Q-Former; 1.154 billion
+ * parameters) with random weights, loaded from a safetensors file as a user loads the released weights: the load time,
+ * the resident memory after loading (anonymous memory and mapped file pages apart), encode at batch 1 and 8, and the
+ * peak resident memory of encoding against the weight bytes; beside them the machine's float32 matrix-multiply rate,
+ * its copy bandwidth (every core) and the load average.
+ *
+ * <p>Two steps, in two processes (writing the file fills the Java heap, which would distort the memory figures):
+ * <pre>
+ * java -Xmx12g -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark write vitg /tmp/vitg.safetensors
+ * java -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark run vitg /tmp/vitg.safetensors 20
+ * </pre>
+ * {@code tiny} instead of {@code vitg} uses the tiny fixture sizes, for checking the program. The run measures float32
+ * first, then bfloat16 ({@link ComputeType#BFLOAT16}, converted from the float32 file while loading).
+ *
+ * <p>Not thread-safe: run one benchmark per process, with nothing else computing.
+ */
+public final class VitgTokenizerBenchmark {
+    private static final Logger LOG = LoggerFactory.getLogger(VitgTokenizerBenchmark.class);
+    private static final long COPY_BYTES = 512L << 20;
+
+    /**
+     * What one run measured. Immutable and thread-safe.
+     *
+     * @param threads libtorch intra-op threads
+     * @param matmulGflops float32 1024^3 matrix-multiply rate, GFLOP/s
+     * @param copyGbs copy bandwidth with one thread per core, GB/s (read + write)
+     * @param weightBytes bytes of the float32 weights
+     * @param loadSeconds time to build the tokenizer from the opened safetensors file
+     * @param residentAfterLoad resident bytes right after loading
+     * @param anonymousAfterLoad of which anonymous (private) memory
+     * @param fileAfterLoad of which mapped file pages (shareable page cache)
+     * @param encodeBatch1 images/s at batch 1
+     * @param encodeBatch8 images/s at batch 8
+     * @param peakEncode peak resident bytes while encoding (counted from the end of loading)
+     * @param bf16LoadSeconds time to build the bfloat16 tokenizer from the same (float32) file: a conversion
+     * @param bf16EncodeBatch1 images/s at batch 1 in bfloat16
+     * @param bf16EncodeBatch8 images/s at batch 8 in bfloat16
+     * @param bf16PeakEncode peak resident bytes while encoding in bfloat16
+     * @param loadBefore load average at the start
+     * @param loadAfter load average at the end
+     */
+    public record Result(int threads, double matmulGflops, double copyGbs, long weightBytes, double loadSeconds,
+            long residentAfterLoad, long anonymousAfterLoad, long fileAfterLoad, double encodeBatch1,
+            double encodeBatch8, long peakEncode, double bf16LoadSeconds, double bf16EncodeBatch1,
+            double bf16EncodeBatch8, long bf16PeakEncode, double loadBefore, double loadAfter) {
+
+        /** @return the figures as a Markdown table */
+        public String toMarkdown() {
+            StringBuilder s = new StringBuilder("| measurement | value |\n| --- | --- |\n");
+            row(s, "libtorch intra-op threads", Integer.toString(threads));
+            row(s, "load average (1 min) before / after", format("%.1f / %.1f", loadBefore, loadAfter));
+            row(s, "fp32 matmul 1024^3", format("%.1f GFLOP/s", matmulGflops));
+            row(s, "copy bandwidth, all cores (read + write)", format("%.1f GB/s", copyGbs));
+            row(s, "weights (fp32)", format("%.0f MB", weightBytes / 1e6));
+            row(s, "load from safetensors (goal < 1 s)", format("%.2f s", loadSeconds));
+            row(s, "resident after load", format("%.0f MB: %.0f MB anonymous, %.0f MB mapped file pages",
+                    residentAfterLoad / 1e6, anonymousAfterLoad / 1e6, fileAfterLoad / 1e6));
+            row(s, "encode, batch 1, fp32", format("%.3f images/s", encodeBatch1));
+            row(s, "encode, batch 8, fp32", format("%.3f images/s", encodeBatch8));
+            row(s, "peak resident while encoding, fp32 (goal <= 1.2 x weights + ~150 MB)",
+                    format("%.0f MB = %.2f x weights", peakEncode / 1e6, peakEncode / (double) weightBytes));
+            row(s, "bf16: load (converting the float32 file)", format("%.2f s", bf16LoadSeconds));
+            row(s, "encode, batch 1, bf16", format("%.3f images/s = %.2f x fp32", bf16EncodeBatch1,
+                    bf16EncodeBatch1 / encodeBatch1));
+            row(s, "encode, batch 8, bf16 (goal >= 1.6 x fp32)", format("%.3f images/s = %.2f x fp32",
+                    bf16EncodeBatch8, bf16EncodeBatch8 / encodeBatch8));
+            row(s, "peak resident while encoding, bf16", format("%.0f MB = %.2f x the fp32 weight bytes",
+                    bf16PeakEncode / 1e6, bf16PeakEncode / (double) weightBytes));
+            return s.toString();
+        }
+    }
+
+    private VitgTokenizerBenchmark() {}
+
+    /**
+     * @param size {@code vitg} (the released v1 sizes) or {@code tiny} (the tiny fixture's)
+     * @return the config
+     */
+    public static TokenizerConfig config(String size) {
+        if (size.equals("vitg")) {
+            return TokenizerConfig.released(TokenizerConfig.Version.V1);
+        }
+        if (size.equals("tiny")) {
+            return new TokenizerConfig(TokenizerConfig.Version.V1, 56, ResizeMode.BICUBIC,
+                    new float[] {0.48145466f, 0.4578275f, 0.40821073f},
+                    new float[] {0.26862954f, 0.26130258f, 0.27577711f},
+                    new TokenizerConfig.Vision(14, 32, 2, 4, 4.3637, 1e-6f, 1e-5f),
+                    new TokenizerConfig.QFormer(24, 3, 12, 96, 2, 32, 1e-12f),
+                    new TokenizerConfig.Codebook(8192, 32),
+                    new TokenizerConfig.Decoder(4, 12, 4.0, 1e-6f, 768, 4, 77, List.of()),
+                    List.of(new TokenizerConfig.WeightFile("random", "")));
+        }
+        throw new IllegalArgumentException("unknown size '" + size + "': vitg or tiny");
+    }
+
+    /**
+     * Writes random weights (normal, std 0.02; LayerNorm gains 1; biases 0) under the reference names.
+     *
+     * @param config the sizes
+     * @param file the safetensors file to write
+     */
+    public static void writeWeights(TokenizerConfig config, Path file) {
+        VisualTokenizerModel model = new VisualTokenizerModel(config);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            model.initializeParameters(manager);
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+                tensors.put(e.getKey(), e.getValue().getArray());
+            }
+            new SafetensorsWriter().write(file, tensors);
+        }
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param config the sizes the file was written with
+     * @param file the weights
+     * @param seconds minimum timed duration of each throughput figure (after warm-up)
+     * @return the figures
+     */
+    public static Result run(TokenizerConfig config, Path file, double seconds) {
+        double loadBefore = ProcessMemory.loadAverage();
+        Device device = Device.cpu();
+        double matmul = MatmulThroughput.gflops(1024, 5, 10, device);
+        double copy = CopyBandwidth.gbs(COPY_BYTES, Runtime.getRuntime().availableProcessors());
+        System.gc(); // the copy arrays: not part of the tokenizer's memory
+        double[] fp32 = new double[7];
+        double[] bf16 = new double[7];
+        long[] weightBytes = {0};
+        for (ComputeType type : List.of(ComputeType.FLOAT32, ComputeType.BFLOAT16)) {
+            double[] into = type == ComputeType.FLOAT32 ? fp32 : bf16;
+            long start = System.nanoTime();
+            try (StateDict weights = StateDict.open(file);
+                    SeedTokenizer tokenizer = SeedTokenizer.load(config, weights, device, type);
+                    NDManager manager = NDManager.newBaseManager(device)) {
+                into[0] = (System.nanoTime() - start) / 1e9;
+                into[1] = ProcessMemory.residentBytes();
+                into[2] = ProcessMemory.residentAnonymousBytes();
+                into[3] = ProcessMemory.residentFileBytes();
+                weightBytes[0] = 4L * tokenizer.parameterCount();
+                ProcessMemory.resetPeak();
+                int size = config.imageSize();
+                NDArray pixels1 = manager.randomNormal(new Shape(1, 3, size, size));
+                NDArray pixels8 = manager.randomNormal(new Shape(8, 3, size, size));
+                into[4] = imagesPerSecond(1, seconds, () -> encode(tokenizer, pixels1));
+                into[5] = imagesPerSecond(8, seconds, () -> encode(tokenizer, pixels8));
+                into[6] = ProcessMemory.peakResidentBytes();
+            }
+            System.gc(); // unmaps the float32 file before the next model
+        }
+        return new Result(LibtorchThreads.intraOp(), matmul, copy, weightBytes[0], fp32[0], (long) fp32[1],
+                (long) fp32[2], (long) fp32[3], fp32[4], fp32[5], (long) fp32[6], bf16[0], bf16[4], bf16[5],
+                (long) bf16[6], loadBefore, ProcessMemory.loadAverage());
+    }
+
+    /**
+     * {@code write <vitg|tiny> <file>} or {@code run <vitg|tiny> <file> [seconds]} (default 20).
+     *
+     * @param args the command
+     */
+    public static void main(String[] args) {
+        if (args.length < 3 || !(args[0].equals("write") || args[0].equals("run"))) {
+            throw new IllegalArgumentException("usage: write <vitg|tiny> <file> | run <vitg|tiny> <file> [seconds]");
+        }
+        LibtorchThreads.defaultToAllCores();
+        TokenizerConfig config = config(args[1]);
+        Path file = Path.of(args[2]);
+        if (args[0].equals("write")) {
+            writeWeights(config, file);
+            return;
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + " does not exist: write it first");
+        }
+        System.out.print(run(config, file, args.length > 3 ? Double.parseDouble(args[3]) : 20).toMarkdown());
+    }
+
+    private static void encode(SeedTokenizer tokenizer, NDArray pixels) {
+        try (Encoding encoding = tokenizer.encode(pixels)) {
+            encoding.codes().toLongArray();
+        }
+    }
+
+    /** Warms up once, then repeats {@code call} for at least the given time (at least twice). */
+    private static double imagesPerSecond(int batch, double seconds, Runnable call) {
+        call.run();
+        long start = System.nanoTime();
+        int calls = 0;
+        do {
+            call.run();
+            calls++;
+        } while (calls < 2 || (System.nanoTime() - start) / 1e9 < seconds);
+        double rate = calls * batch / ((System.nanoTime() - start) / 1e9);
+        LOG.info("batch {}: {} images/s", batch, String.format(Locale.ROOT, "%.3f", rate));
+        return rate;
+    }
+}
