@@ -145,6 +145,11 @@ final class ReleasedShapes {
         JsonObject normalizer = new JsonObject();
         normalizer.addProperty("embedding_dim", 1024);
         writeJson(folder.resolve("image_normalizer/config.json"), normalizer);
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) { // the released 1 x 1024 statistics
+            write(folder.resolve("image_normalizer/diffusion_pytorch_model.safetensors"), Map.of(),
+                    Map.of("mean", m.zeros(new ai.djl.ndarray.types.Shape(1, 1024)),
+                            "std", m.ones(new ai.djl.ndarray.types.Shape(1, 1024))));
+        }
         JsonObject noising = new JsonObject();
         noising.addProperty("beta_schedule", "squaredcos_cap_v2");
         writeJson(folder.resolve("image_noising_scheduler/scheduler_config.json"), noising);

@@ -211,16 +211,17 @@ class TokenizeJobTest {
                 int[] codes = t.getList(t.fieldIndex("codes")).stream().mapToInt(c -> (Integer) c).toArray();
                 String caption = t.getAs("caption");
                 // the same sequence through the text form, as SeedOpt's prompts and SEED-mini's training data
-                // tokenize it: the by-id build must give identical ids
+                // tokenize it (image token strings allowed, as for trusted template text): the by-id build must give
+                // identical ids
                 long[] prompt;
                 long[] target;
                 if (s.getAs("task").equals("caption")) {
-                    prompt = concat(new long[] {text.bosId()}, text.encode(templates.captionPrompt(codes)));
+                    prompt = concat(new long[] {text.bosId()}, text.encode(templates.captionPrompt(codes), text.specialTokens()));
                     target = concat(text.encode(caption), new long[] {2});
                 } else {
                     assertEquals("generation", s.getAs("task"));
-                    prompt = concat(new long[] {text.bosId()}, text.encode(templates.imageGenerationPrompt(caption)));
-                    target = concat(text.encode(Vocabulary.imageText(codes).substring(Vocabulary.BOI.length())),
+                    prompt = concat(new long[] {text.bosId()}, text.encode(templates.imageGenerationPrompt(caption), text.specialTokens()));
+                    target = concat(text.encode(Vocabulary.imageText(codes).substring(Vocabulary.BOI.length()), text.specialTokens()),
                             new long[] {2});
                     assertEquals(vocabulary.boiId(), prompt[prompt.length - 1]);
                 }
