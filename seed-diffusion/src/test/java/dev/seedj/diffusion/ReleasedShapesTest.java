@@ -147,7 +147,9 @@ class ReleasedShapesTest {
         NDArray out = sd.unet(x, t, context, classLabels, m);
         assertEquals(new Shape(2, 4, LATENT, LATENT), out.getShape());
         NDArray reference = written.forward(x, t, context, classLabels, ActivationRecorder.NONE);
-        Oracle.assertClose("unet", reference, out, 0);
+        // same weights, same math; a memory-mapped weight may sit at another alignment, which changes the
+        // summation order of the vectorised kernels by a rounding step (a misplaced key would differ by O(1))
+        Oracle.assertClose("unet", reference, out, 1e-6);
         NDArray latents = m.randomNormal(new Shape(1, 4, LATENT, LATENT));
         NDArray decoded = sd.decodeLatents(latents, m);
         assertEquals(new Shape(1, 3, 8 * LATENT, 8 * LATENT), decoded.getShape());
