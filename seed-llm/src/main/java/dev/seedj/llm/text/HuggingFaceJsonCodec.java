@@ -132,7 +132,6 @@ final class HuggingFaceJsonCodec implements TextCodec {
         return -1;
     }
 
-
     /** Every token string special_tokens_map.json names. */
     private static List<String> mapTokens(JsonObject map) {
         List<String> out = new ArrayList<>();

@@ -232,7 +232,6 @@ final class SentencePieceCodec implements TextCodec {
         }
     }
 
-
     @Override
     public long[] encodePlain(String chunk) {
         return plain.encode(chunk, false, false).getIds();
