@@ -76,7 +76,7 @@ final class HuggingFaceJsonCodec implements TextCodec {
      * @throws IllegalArgumentException if they are malformed
      */
     static TokenizerParts load(Path dir, List<String> imageTokens) {
-        JsonObject specialsMap = readSpecialTokensMap(dir.resolve("special_tokens_map.json"));
+        JsonObject specialsMap = TokenizerFiles.readObject(dir.resolve("special_tokens_map.json"));
         JsonObject json;
         Path tokenizerJson = dir.resolve("tokenizer.json");
         if (Files.isRegularFile(tokenizerJson)) {
@@ -130,23 +130,6 @@ final class HuggingFaceJsonCodec implements TextCodec {
             }
         }
         return -1;
-    }
-
-    private static JsonObject readSpecialTokensMap(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-            if (!root.isJsonObject()) {
-                throw new IllegalArgumentException(file + " is not a JSON object");
-            }
-            return root.getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage(), e);
-        }
     }
 
     /** Every token string special_tokens_map.json names. */

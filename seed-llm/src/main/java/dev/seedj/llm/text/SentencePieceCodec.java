@@ -3,14 +3,11 @@ package dev.seedj.llm.text;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,7 +92,7 @@ final class SentencePieceCodec implements TextCodec {
         SentencePieceModel model = SentencePieceModel.read(dir.resolve("tokenizer.model"));
         int textVocab = model.pieces().size();
         Map<String, Integer> addedIds = readAddedTokens(dir.resolve("added_tokens.json"), model);
-        JsonObject config = readObject(dir.resolve("tokenizer_config.json"));
+        JsonObject config = TokenizerFiles.readObject(dir.resolve("tokenizer_config.json"));
         Map<String, String> byAttribute = new HashMap<>();
         List<Special> specials = readSpecials(dir, config, byAttribute);
         // transformers' sanitize_special_tokens: a special token in neither vocabulary becomes an added token
@@ -142,7 +139,7 @@ final class SentencePieceCodec implements TextCodec {
     /** added_tokens.json: as the slow tokenizer requires, its ids continue the sentencepiece vocabulary. */
     private static Map<String, Integer> readAddedTokens(Path file, SentencePieceModel model) {
         Map<String, Integer> added = new LinkedHashMap<>();
-        JsonObject json = readObject(file);
+        JsonObject json = TokenizerFiles.readObject(file);
         if (json == null) {
             return added;
         }
@@ -177,7 +174,7 @@ final class SentencePieceCodec implements TextCodec {
     private static List<Special> readSpecials(Path dir, JsonObject config, Map<String, String> byAttribute) {
         Path mapFile = dir.resolve("special_tokens_map.json");
         Path configFile = dir.resolve("tokenizer_config.json");
-        JsonObject map = readObject(mapFile);
+        JsonObject map = TokenizerFiles.readObject(mapFile);
         List<Special> specials = new ArrayList<>();
         for (String attribute : ATTRIBUTES) {
             boolean inMap = map != null && map.has(attribute);
@@ -232,23 +229,6 @@ final class SentencePieceCodec implements TextCodec {
             return v.getAsBigDecimal().intValueExact();
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException(file + ": the id of '" + key + "' is not an integer: " + v, e);
-        }
-    }
-
-    private static JsonObject readObject(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-            if (!root.isJsonObject()) {
-                throw new IllegalArgumentException(file + " is not a JSON object");
-            }
-            return root.getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage(), e);
         }
     }
 
