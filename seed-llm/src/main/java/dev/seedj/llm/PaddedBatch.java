@@ -108,7 +108,10 @@ public record PaddedBatch(long[] ids, int batch, int length, int past, long[] co
         return masked ? mask : null;
     }
 
-    /** @return the total number of real tokens (past and new) in row {@code r} */
+    /**
+     * @param r a row of the batch
+     * @return the total number of real tokens (past and new) in that row
+     */
     public long rowTokens(int r) {
         return counts[r * length + length - 1];
     }
