@@ -1,5 +1,6 @@
 package dev.seedj.llm;
 
+import dev.seedj.core.testing.Oracle;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -56,10 +57,10 @@ class LoraOracleTest {
             NDArray hidden = model.finalHidden(ids, mask, m);
             OptFixture.assertAbsCloseWhereMasked(prefix + ".final_hidden", fx.floats(prefix + ".final_hidden"),
                     hidden.toFloatArray(), mask, 64, OptFixture.TOL);
-            OptFixture.assertAbsClose(prefix + ".final_hidden incl. padding", fx.floats(prefix + ".final_hidden"),
+            Oracle.assertAbsClose(prefix + ".final_hidden incl. padding", fx.floats(prefix + ".final_hidden"),
                     hidden.toFloatArray(), OptFixture.TOL);
             NDArray logits = model.logits(ids, mask, m).get(":, -1, :"); // [3, V]
-            OptFixture.assertAbsClose(prefix + ".logits_last", fx.floats(prefix + ".logits_last"),
+            Oracle.assertAbsClose(prefix + ".logits_last", fx.floats(prefix + ".logits_last"),
                     logits.toFloatArray(), OptFixture.TOL);
         }
         int[] greedy = new Generator(model).generate(fx.longs2d("prompt_ids"), null,
@@ -85,7 +86,7 @@ class LoraOracleTest {
         // the base model is untouched
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray h = base.finalHidden(fx.longs2d("input_ids"), fx.longs2d("attention_mask"), m);
-            OptFixture.assertAbsClose("base after adapter", fx.floats("hf.final_hidden"), h.toFloatArray(), OptFixture.TOL);
+            Oracle.assertAbsClose("base after adapter", fx.floats("hf.final_hidden"), h.toFloatArray(), OptFixture.TOL);
         }
     }
 
@@ -96,7 +97,7 @@ class LoraOracleTest {
             OptModel merged = adapted.merge();
             adapted.close(); // the merged model outlives the adapted one
             assertTrue(merged.namedParameters().keySet().stream().noneMatch(n -> n.contains("lora_")));
-            OptFixture.assertAbsClose("merged q_proj", fx.floats("lora_merged.q_proj_v_proj_weights.layer0.q_proj"),
+            Oracle.assertAbsClose("merged q_proj", fx.floats("lora_merged.q_proj_v_proj_weights.layer0.q_proj"),
                     merged.namedParameters().get("model.decoder.layers.0.self_attn.q_proj.weight").getArray().toFloatArray(),
                     1e-6);
             assertNotSame(base.namedParameters().get("model.decoder.layers.0.self_attn.q_proj.weight").getArray(),

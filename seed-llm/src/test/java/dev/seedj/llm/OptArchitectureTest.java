@@ -56,7 +56,7 @@ class OptArchitectureTest {
             try (OptModel m = TinyModels.random(config, 3); NDManager nd = NDManager.newBaseManager()) {
                 double[][] expected = new ReferenceOpt(config, m.namedParameters(), Map.of()).logits(IDS);
                 float[] actual = m.logits(new long[][] {IDS}, null, nd).toFloatArray();
-                OptFixture.assertAbsClose("logits " + config, TinyModels.flat(expected), actual, 1e-4);
+                Oracle.assertAbsClose("logits " + config, TinyModels.flat(expected), actual, 1e-4);
             }
         }
     }
@@ -90,12 +90,12 @@ class OptArchitectureTest {
             // unmerged against the reference (its saved embed_tokens, LoRA inside all six projections)
             double[][] expected = new ReferenceOpt(config, adapted.namedParameters(), scaling).logits(IDS);
             float[] unmerged = adapted.logits(ids, null, nd).toFloatArray();
-            OptFixture.assertAbsClose("adapted vs reference", TinyModels.flat(expected), unmerged, 1e-4);
+            Oracle.assertAbsClose("adapted vs reference", TinyModels.flat(expected), unmerged, 1e-4);
             assertEquals(adapter.get("base_model.model.model.decoder.embed_tokens.weight").toFloatArray()[5],
                     adapted.namedParameters().get("model.decoder.embed_tokens.weight").getArray().toFloatArray()[5]);
             // merged gives the same outputs
             try (OptModel merged = adapted.merge()) {
-                OptFixture.assertAbsClose("merged vs unmerged", unmerged, merged.logits(ids, null, nd).toFloatArray(), 1e-4);
+                Oracle.assertAbsClose("merged vs unmerged", unmerged, merged.logits(ids, null, nd).toFloatArray(), 1e-4);
             }
             // saved and reloaded gives identical outputs
             try (LoraAdapter snapshot = adapted.adapter()) {
@@ -126,11 +126,11 @@ class OptArchitectureTest {
                         split.namedParameters().get(embed).getArray().toFloatArray());
                 assertFalse(split.config().tieWordEmbeddings());
                 double[][] expected = new ReferenceOpt(split.config(), split.namedParameters(), scalings(split)).logits(IDS);
-                OptFixture.assertAbsClose("split", TinyModels.flat(expected),
+                Oracle.assertAbsClose("split", TinyModels.flat(expected),
                         split.logits(new long[][] {IDS}, null, nd).toFloatArray(), 1e-4);
                 try (OptModel merged = split.merge()) {
                     assertTrue(merged.namedParameters().containsKey("lm_head.weight"));
-                    OptFixture.assertAbsClose("split merged", TinyModels.flat(expected),
+                    Oracle.assertAbsClose("split merged", TinyModels.flat(expected),
                             merged.logits(new long[][] {IDS}, null, nd).toFloatArray(), 1e-4);
                 }
             }
@@ -138,7 +138,7 @@ class OptArchitectureTest {
                 assertFalse(tied.namedParameters().containsKey("lm_head.weight"), "still tied");
                 assertTrue(tied.config().tieWordEmbeddings());
                 double[][] expected = new ReferenceOpt(tied.config(), tied.namedParameters(), scalings(tied)).logits(IDS);
-                OptFixture.assertAbsClose("tied", TinyModels.flat(expected),
+                Oracle.assertAbsClose("tied", TinyModels.flat(expected),
                         tied.logits(new long[][] {IDS}, null, nd).toFloatArray(), 1e-4);
             }
         }
@@ -172,7 +172,7 @@ class OptArchitectureTest {
                     assertEquals(mean, embed[305 * dim + j], 1e-6, "new row = mean of the old rows");
                 }
                 float[] after = m.logits(new long[][] {IDS}, null, nd).get(":, :, :300").toFloatArray();
-                OptFixture.assertAbsClose("old logits after resize", before, after, 1e-5);
+                Oracle.assertAbsClose("old logits after resize", before, after, 1e-5);
                 long[][] withNewToken = {{2, 305, 9}};
                 assertEquals(310, m.logits(withNewToken, null, nd).getShape().get(2));
                 m.resizeTokenEmbeddings(290);
@@ -194,7 +194,7 @@ class OptArchitectureTest {
                 float[] loaded = half.namedParameters().get("model.decoder.layers.0.fc1.weight").getArray().toFloatArray();
                 Oracle.assertClose("fp16 weights", original, loaded, 1e-3);
                 assertTrue(!java.util.Arrays.equals(original, loaded), "the weights went through float16");
-                OptFixture.assertAbsClose("fp16 logits", m.logits(new long[][] {IDS}, null, nd).toFloatArray(),
+                Oracle.assertAbsClose("fp16 logits", m.logits(new long[][] {IDS}, null, nd).toFloatArray(),
                         half.logits(new long[][] {IDS}, null, nd).toFloatArray(), 2e-2);
             }
         }

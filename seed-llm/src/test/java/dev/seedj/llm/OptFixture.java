@@ -1,7 +1,6 @@
 package dev.seedj.llm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -45,24 +44,6 @@ final class OptFixture implements AutoCloseable {
         return out;
     }
 
-    /** Asserts {@code |actual - expected| <= tol} element-wise, naming the worst element. */
-    static void assertAbsClose(String what, float[] expected, float[] actual, double tol) {
-        assertEquals(expected.length, actual.length, what + ": element count");
-        int worst = -1;
-        double worstDiff = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double d = Math.abs((double) expected[i] - actual[i]);
-            if (!(d <= worstDiff)) {
-                worst = i;
-                worstDiff = d;
-            }
-        }
-        if (!(worstDiff <= tol)) {
-            fail(what + ": element " + worst + " is " + actual[worst] + ", expected " + expected[worst]
-                    + " (|diff| " + worstDiff + " > " + tol + ")");
-        }
-    }
-
     /**
      * Compares [B, T, D] arrays only at positions where the mask is 1.
      */
@@ -76,7 +57,7 @@ final class OptFixture implements AutoCloseable {
                     int from = (b * t + i) * dim;
                     float[] e = java.util.Arrays.copyOfRange(expected, from, from + dim);
                     float[] a = java.util.Arrays.copyOfRange(actual, from, from + dim);
-                    assertAbsClose(what + " [" + b + "," + i + "]", e, a, tol);
+                    Oracle.assertAbsClose(what + " [" + b + "," + i + "]", e, a, tol);
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.seedj.llm;
 
+import dev.seedj.core.testing.Oracle;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -51,7 +52,7 @@ class OptOracleTest {
             OptFixture.assertAbsCloseWhereMasked("hf.logits", expected, logits.toFloatArray(), mask, 9194,
                     OptFixture.TOL);
             // the fully masked (left-padding) queries attend uniformly, as the reference's clamp makes them
-            OptFixture.assertAbsClose("hf.logits incl. padding", expected, logits.toFloatArray(), OptFixture.TOL);
+            Oracle.assertAbsClose("hf.logits incl. padding", expected, logits.toFloatArray(), OptFixture.TOL);
         }
     }
 
@@ -59,7 +60,7 @@ class OptOracleTest {
     void finalHiddenMatches() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray h = model.finalHidden(fx.longs2d("input_ids"), fx.longs2d("attention_mask"), manager);
-            OptFixture.assertAbsClose("hf.final_hidden", fx.floats("hf.final_hidden"), h.toFloatArray(), OptFixture.TOL);
+            Oracle.assertAbsClose("hf.final_hidden", fx.floats("hf.final_hidden"), h.toFloatArray(), OptFixture.TOL);
         }
     }
 
@@ -84,9 +85,9 @@ class OptOracleTest {
         try (NDManager manager = NDManager.newBaseManager(); KvCache cache = model.newCache(manager)) {
             model.nextLogits(fx.longs2d("input_ids"), fx.longs2d("attention_mask"), cache, manager);
             for (int layer = 0; layer < 2; layer++) {
-                OptFixture.assertAbsClose("hf.past.layer" + layer + ".key", fx.floats("hf.past.layer" + layer + ".key"),
+                Oracle.assertAbsClose("hf.past.layer" + layer + ".key", fx.floats("hf.past.layer" + layer + ".key"),
                         cache.keys(layer).toFloatArray(), OptFixture.TOL);
-                OptFixture.assertAbsClose("hf.past.layer" + layer + ".value",
+                Oracle.assertAbsClose("hf.past.layer" + layer + ".value",
                         fx.floats("hf.past.layer" + layer + ".value"), cache.values(layer).toFloatArray(), OptFixture.TOL);
             }
         }
@@ -98,8 +99,8 @@ class OptOracleTest {
             model.nextLogits(fx.longs2d("prompt_ids"), null, cache, manager);
             for (int layer = 0; layer < 2; layer++) {
                 String p = "greedy.hf_cache.prompt_past.layer" + layer;
-                OptFixture.assertAbsClose(p + ".key", fx.floats(p + ".key"), cache.keys(layer).toFloatArray(), OptFixture.TOL);
-                OptFixture.assertAbsClose(p + ".value", fx.floats(p + ".value"), cache.values(layer).toFloatArray(),
+                Oracle.assertAbsClose(p + ".key", fx.floats(p + ".key"), cache.keys(layer).toFloatArray(), OptFixture.TOL);
+                Oracle.assertAbsClose(p + ".value", fx.floats(p + ".value"), cache.values(layer).toFloatArray(),
                         OptFixture.TOL);
             }
         }
@@ -114,7 +115,7 @@ class OptOracleTest {
         assertEquals(12, result.stepLogits()[0].length);
         for (int step = 0; step < 12; step++) {
             float[] e = java.util.Arrays.copyOfRange(expected, step * 9194, (step + 1) * 9194);
-            OptFixture.assertAbsClose("step " + step + " logits", e, result.stepLogits()[0][step], OptFixture.TOL);
+            Oracle.assertAbsClose("step " + step + " logits", e, result.stepLogits()[0][step], OptFixture.TOL);
         }
         assertNull(result.sequenceScores());
     }

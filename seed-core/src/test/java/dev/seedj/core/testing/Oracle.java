@@ -91,6 +91,31 @@ public final class Oracle {
     }
 
     /**
+     * Asserts {@code |actual - expected| <= tol} element-wise (an absolute tolerance), naming the worst element.
+     *
+     * @param what names the compared tensor in the failure message
+     * @param expected reference values
+     * @param actual computed values
+     * @param tol absolute tolerance
+     */
+    public static void assertAbsClose(String what, float[] expected, float[] actual, double tol) {
+        assertEquals(expected.length, actual.length, what + ": element count");
+        int worst = -1;
+        double worstDiff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = Math.abs((double) expected[i] - actual[i]);
+            if (!(d <= worstDiff)) {
+                worst = i;
+                worstDiff = d;
+            }
+        }
+        if (!(worstDiff <= tol)) {
+            fail(what + ": element " + worst + " is " + actual[worst] + ", expected " + expected[worst]
+                    + " (|diff| " + worstDiff + " > " + tol + ")");
+        }
+    }
+
+    /**
      * Asserts {@code |a - e| <= tol * max(1, |e|)} element-wise, naming the worst element on failure.
      *
      * @param what what is compared, for the message

@@ -1,5 +1,6 @@
 package dev.seedj.llm.llama;
 
+import dev.seedj.core.testing.Oracle;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,7 +47,7 @@ class LlamaArchitectureTest {
             }
             float[] expected = mha.logits(PROMPTS, MASK, manager).toFloatArray();
             float[] actual = gqa.logits(PROMPTS, MASK, manager).toFloatArray();
-            LlamaFixture.assertAbsClose("GQA vs MHA", expected, actual, 1e-5);
+            Oracle.assertAbsClose("GQA vs MHA", expected, actual, 1e-5);
             // and the cache keeps only the two key/value heads
             try (KvCache cache = gqa.newCache(manager)) {
                 gqa.nextLogits(PROMPTS, MASK, cache, manager);
@@ -69,7 +70,7 @@ class LlamaArchitectureTest {
                 long[][] mask = {Arrays.copyOf(MASK[0], t + 1), Arrays.copyOf(MASK[1], t + 1)};
                 float[] logits = m.nextLogits(step, mask, cache, manager).toFloatArray();
                 for (int b = 0; b < 2; b++) {
-                    LlamaFixture.assertAbsClose("step " + t + " row " + b, LlamaFixture.row(full, 7, 50, b, t),
+                    Oracle.assertAbsClose("step " + t + " row " + b, LlamaFixture.row(full, 7, 50, b, t),
                             Arrays.copyOfRange(logits, b * 50, (b + 1) * 50), 1e-5);
                 }
             }

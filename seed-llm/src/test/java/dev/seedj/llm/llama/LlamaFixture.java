@@ -1,8 +1,5 @@
 package dev.seedj.llm.llama;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.seedj.core.testing.Oracle;
@@ -67,24 +64,6 @@ final class LlamaFixture implements AutoCloseable {
             return Files.readString(dir.resolve("config.json"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Asserts {@code |actual - expected| <= tol} element-wise, naming the worst element. */
-    static void assertAbsClose(String what, float[] expected, float[] actual, double tol) {
-        assertEquals(expected.length, actual.length, what + ": element count");
-        int worst = -1;
-        double worstDiff = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double d = Math.abs((double) expected[i] - actual[i]);
-            if (!(d <= worstDiff)) {
-                worst = i;
-                worstDiff = d;
-            }
-        }
-        if (!(worstDiff <= tol)) {
-            fail(what + ": element " + worst + " is " + actual[worst] + ", expected " + expected[worst]
-                    + " (|diff| " + worstDiff + " > " + tol + ")");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.seedj.llm.llama;
 
+import dev.seedj.core.testing.Oracle;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +54,7 @@ class LlamaOracleTest {
                 for (int i = 0; i < t; i++) {
                     float[] row = LlamaFixture.row(all, t, VOCAB, b, i);
                     if (i >= t - 8) {
-                        LlamaFixture.assertAbsClose(what + " logits[" + b + "," + i + "]",
+                        Oracle.assertAbsClose(what + " logits[" + b + "," + i + "]",
                                 LlamaFixture.row(last8, 8, VOCAB, b, i - (t - 8)), row, LlamaFixture.TOL);
                     }
                     float[] picked = new float[sel.length];
@@ -61,7 +62,7 @@ class LlamaOracleTest {
                         picked[k] = row[(int) sel[k]];
                     }
                     // padding positions included: the clamp of fully masked rows is reproduced
-                    LlamaFixture.assertAbsClose(what + " logits[" + b + "," + i + ", vocab_sel]",
+                    Oracle.assertAbsClose(what + " logits[" + b + "," + i + ", vocab_sel]",
                             LlamaFixture.row(selExpected, t, sel.length, b, i), picked, LlamaFixture.TOL);
                     if (mask[b][i] == 1) {
                         assertEquals(argmax[b * t + i], argmaxOf(row), what + " argmax at [" + b + "," + i + "]");
@@ -106,7 +107,7 @@ class LlamaOracleTest {
             float[] all = model.logits(ids, fx.longs2d("batch.attention_mask"), positions, manager).toFloatArray();
             float[] expected = fx.floats("batch.logits_plain_forward_last");
             for (int b = 0; b < 3; b++) {
-                LlamaFixture.assertAbsClose("plain forward row " + b, LlamaFixture.row(expected, 1, VOCAB, b, 0),
+                Oracle.assertAbsClose("plain forward row " + b, LlamaFixture.row(expected, 1, VOCAB, b, 0),
                         LlamaFixture.row(all, t, VOCAB, b, t - 1), LlamaFixture.TOL);
             }
         }
@@ -119,10 +120,10 @@ class LlamaOracleTest {
             NDList states = model.hiddenStates(ids, null, manager);
             assertEquals(3, states.size());
             for (int i = 0; i < states.size(); i++) {
-                LlamaFixture.assertAbsClose("hidden_states." + i, fx.floats("single.hidden_states." + i),
+                Oracle.assertAbsClose("hidden_states." + i, fx.floats("single.hidden_states." + i),
                         states.get(i).toFloatArray(), LlamaFixture.TOL);
             }
-            LlamaFixture.assertAbsClose("final hidden", fx.floats("single.hidden_states.2"),
+            Oracle.assertAbsClose("final hidden", fx.floats("single.hidden_states.2"),
                     model.finalHidden(ids, null, manager).toFloatArray(), LlamaFixture.TOL);
         }
     }
@@ -134,11 +135,11 @@ class LlamaOracleTest {
         Arrays.fill(mask[0], 1);
         try (NDManager manager = NDManager.newBaseManager(); KvCache cache = model.newCache(manager)) {
             NDArray last = model.nextLogits(ids, mask, cache, manager);
-            LlamaFixture.assertAbsClose("logits_last", fx.floats("single.logits_last"), last.toFloatArray(),
+            Oracle.assertAbsClose("logits_last", fx.floats("single.logits_last"), last.toFloatArray(),
                     LlamaFixture.TOL);
-            LlamaFixture.assertAbsClose("past_key.0", fx.floats("single.past_key.0"), cache.keys(0).toFloatArray(),
+            Oracle.assertAbsClose("past_key.0", fx.floats("single.past_key.0"), cache.keys(0).toFloatArray(),
                     LlamaFixture.TOL);
-            LlamaFixture.assertAbsClose("past_value.0", fx.floats("single.past_value.0"),
+            Oracle.assertAbsClose("past_value.0", fx.floats("single.past_value.0"),
                     cache.values(0).toFloatArray(), LlamaFixture.TOL);
         }
     }
@@ -165,7 +166,7 @@ class LlamaOracleTest {
                 long actual = s < generated.length ? generated[s] : model.padTokenId(); // pad after eos
                 assertEquals(expected, actual, "row " + b + " token " + s);
                 if (s < result.stepLogits()[b].length) {
-                    LlamaFixture.assertAbsClose("step " + s + " row " + b,
+                    Oracle.assertAbsClose("step " + s + " row " + b,
                             LlamaFixture.row(stepLogits, 3, VOCAB, s, b), result.stepLogits()[b][s], LlamaFixture.TOL);
                 }
             }
@@ -185,8 +186,8 @@ class LlamaOracleTest {
         }
         float[] ends = fx.floats("gen.single.step_logits_step0_and_last");
         float[][] steps = result.stepLogits()[0];
-        LlamaFixture.assertAbsClose("step 0", Arrays.copyOfRange(ends, 0, VOCAB), steps[0], LlamaFixture.TOL);
-        LlamaFixture.assertAbsClose("last step", Arrays.copyOfRange(ends, VOCAB, 2 * VOCAB), steps[steps.length - 1],
+        Oracle.assertAbsClose("step 0", Arrays.copyOfRange(ends, 0, VOCAB), steps[0], LlamaFixture.TOL);
+        Oracle.assertAbsClose("last step", Arrays.copyOfRange(ends, VOCAB, 2 * VOCAB), steps[steps.length - 1],
                 LlamaFixture.TOL);
     }
 
@@ -205,7 +206,7 @@ class LlamaOracleTest {
             float[] emulated = fx.floats("batch.logits_tp2_sliced_emulated_last"); // the >= 4.31 path, ~1e-6 away
             int t = ids[0].length;
             for (int r = 0; r < 3; r++) {
-                LlamaFixture.assertAbsClose("tp2 row " + r, LlamaFixture.row(emulated, 1, VOCAB, r, 0),
+                Oracle.assertAbsClose("tp2 row " + r, LlamaFixture.row(emulated, 1, VOCAB, r, 0),
                         LlamaFixture.row(b, t, VOCAB, r, t - 1), LlamaFixture.TOL);
             }
         }
@@ -221,7 +222,7 @@ class LlamaOracleTest {
             float[] all = fp16.logits(ids, mask, manager).toFloatArray();
             float[] expected = fx.floats("fp16w.batch.logits_last");
             for (int r = 0; r < 3; r++) {
-                LlamaFixture.assertAbsClose("fp16 row " + r, LlamaFixture.row(expected, 1, VOCAB, r, 0),
+                Oracle.assertAbsClose("fp16 row " + r, LlamaFixture.row(expected, 1, VOCAB, r, 0),
                         LlamaFixture.row(all, t, VOCAB, r, t - 1), LlamaFixture.TOL);
             }
         }
