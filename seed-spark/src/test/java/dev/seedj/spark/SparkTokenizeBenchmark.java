@@ -1,6 +1,10 @@
 package dev.seedj.spark;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.seedj.core.bench.CopyBandwidth;
+import dev.seedj.core.bench.MatmulThroughput;
+import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.core.image.ImagePreprocessor;
 import dev.seedj.core.image.ResizeMode;
 import dev.seedj.tokenizer.SeedTokenizer;
@@ -36,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * ./mvnw -B -o -pl seed-spark -am test -Dtest=SparkTokenizeBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dseedj.excludedGroups=none -Dseedj.bench.images=2000 -Dseedj.bench.models=mini,vitb
  * }</pre>
- * It prints one Markdown table row per model and mode.
+ * It prints one Markdown table row per model and mode, after the machine's figures of the same run: the load
+ * average, the float32 1024^3 matrix-multiply rate on this JVM's libtorch threads and the copy bandwidth with one
+ * thread per core; the load average is printed again at the end.
  */
 @Tag("benchmark")
 class SparkTokenizeBenchmark {
@@ -57,6 +63,10 @@ class SparkTokenizeBenchmark {
         }
         int inputs = corpus.expected.size();
         System.out.printf(Locale.ROOT, "%d inputs (%d images + 5 bad files)%n", inputs, images);
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.printf(Locale.ROOT, "load average (1 min) %.2f; fp32 matmul 1024^3 %.1f GFLOP/s; copy bandwidth"
+                + " %.1f GB/s (%d threads, read + write)%n", ProcessMemory.loadAverage(),
+                MatmulThroughput.gflops(1024, 5, 4, Device.cpu()), CopyBandwidth.gbs(1L << 28, cores), cores);
         System.out.println("| model | mode | task slots | images/s | per core | per core / plain | overhead ms/image |");
         System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
         for (String name : models) {
@@ -72,6 +82,7 @@ class SparkTokenizeBenchmark {
                 row(name, master, slots, spark(master, model, corpus, warmup), plain);
             }
         }
+        System.out.printf(Locale.ROOT, "load average (1 min) at the end %.2f%n", ProcessMemory.loadAverage());
     }
 
     private static void row(String model, String mode, int slots, double rate, double plain) {

@@ -7,6 +7,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.seedj.core.bench.MatmulThroughput;
+import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.diffusion.ActivationRecorder;
 import dev.seedj.diffusion.AutoencoderKL;
 import dev.seedj.diffusion.CheckpointLayout;

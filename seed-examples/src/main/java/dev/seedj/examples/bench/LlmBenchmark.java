@@ -3,6 +3,9 @@ package dev.seedj.examples.bench;
 import static dev.seedj.examples.bench.MarkdownRows.format;
 
 import ai.djl.Device;
+import dev.seedj.core.bench.CopyBandwidth;
+import dev.seedj.core.bench.MatmulThroughput;
+import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.core.nn.ActivationFunction;
 import dev.seedj.core.weights.ComputeType;
 import dev.seedj.llm.OptConfig;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import dev.seedj.core.bench.MatmulThroughput;
 import dev.seedj.tokenizer.TokenizerConfig;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

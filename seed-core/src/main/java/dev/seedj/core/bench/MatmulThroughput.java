@@ -1,4 +1,4 @@
-package dev.seedj.examples.bench;
+package dev.seedj.core.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

@@ -1,4 +1,4 @@
-package dev.seedj.examples.bench;
+package dev.seedj.core.bench;
 
 import java.util.ArrayList;
 import java.util.Arrays;
