@@ -2,6 +2,7 @@ package dev.seedj.spark;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.seedj.core.bench.CopyBandwidth;
 import dev.seedj.core.bench.MatmulThroughput;
 import dev.seedj.core.bench.ProcessMemory;
@@ -20,6 +21,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Tag;
@@ -31,8 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  * job on Spark {@code local[1]}, {@code local[2]} and {@code local-cluster[2,1,M]} (two executor JVMs), for
  * SEED-mini and a ViT-B-sized tokenizer with random weights (the sizes of seed-examples' TokenizerBenchmark:
  * EVA ViT-B/14 at 224, bert-base Q-Former, SEED v1 decoder; written to a model directory first). Every mode runs
- * one libtorch thread per task, so the per-core rate of a mode is its rate over its task slots; the overhead per
- * image is {@code 1 / per-core rate - 1 / plain rate}. Each Spark mode first runs a small warm-up job in the same
+ * one libtorch thread per task, so the per-core rate of a mode is its rate over its task slots. The plain API is
+ * timed on one thread and on two threads sharing the tokenizer (each on one libtorch thread); a Spark mode is
+ * compared with the plain run on as many threads as it has task slots, so that both use the same cores (on one
+ * thread the plain API also has the idle second core for the JVM's compiler and collector threads). The overhead per
+ * image is {@code 1 / per-core rate - 1 / plain per-core rate}. Each Spark mode first runs a small warm-up job in the same
  * session (loading the model in every executor JVM), then the timed job into a fresh output.
  *
  * <p>Tagged {@code benchmark}: not part of the normal test run. Run on an idle machine with
@@ -75,30 +84,57 @@ class SparkTokenizeBenchmark {
                 case "vitb" -> vitB(tmp.resolve("vitb"));
                 default -> throw new IllegalArgumentException("unknown model " + name + " (mini, vitb)");
             };
-            double plain = plain(model, corpus);
-            row(name, "plain API", 1, plain, plain);
+            double plain = plain(model, corpus, 1);
+            row(name, "plain API, 1 thread", 1, plain, plain);
+            double plainTwo = plain(model, corpus, 2);
+            row(name, "plain API, 2 threads", 2, plainTwo, plainTwo / 2);
             for (String master : List.of("local[1]", "local[2]", "local-cluster[2,1,3072]")) {
                 int slots = master.equals("local[1]") ? 1 : 2;
-                row(name, master, slots, spark(master, model, corpus, warmup), plain);
+                // each mode against the plain API on as many threads as it has task slots
+                row(name, master, slots, spark(master, model, corpus, warmup), slots == 1 ? plain : plainTwo / 2);
             }
         }
         System.out.printf(Locale.ROOT, "load average (1 min) at the end %.2f%n", ProcessMemory.loadAverage());
     }
 
-    private static void row(String model, String mode, int slots, double rate, double plain) {
+    /** Prints a mode's row; {@code plainPerCore} is the per-core rate of the plain run it is compared with. */
+    private static void row(String model, String mode, int slots, double rate, double plainPerCore) {
         double perCore = rate / slots;
         System.out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.0f%% | %.2f |%n", model, mode, slots, rate,
-                perCore, 100 * perCore / plain, 1000 * (1 / perCore - 1 / plain));
+                perCore, 100 * perCore / plainPerCore, 1000 * (1 / perCore - 1 / plainPerCore));
     }
 
-    /** Decode + tokenize in batches of 8, as a task does, in this JVM on one libtorch thread. */
-    private static double plain(Path model, TestCorpus corpus) {
+    /**
+     * Decode + tokenize in batches of 8, as a task does, in this JVM: the images split between {@code threads}
+     * threads sharing one tokenizer, each on one libtorch thread.
+     *
+     * @return images per second of all threads together
+     */
+    private static double plain(Path model, TestCorpus corpus, int threads) {
         try (SeedTokenizer tokenizer = SeedTokenizer.load(model)) {
             List<byte[]> all = corpus.expected.values().stream().map(TestCorpus.Expected::bytes).toList();
             run(tokenizer, all.subList(0, Math.min(16, all.size()))); // warm-up
-            long start = System.nanoTime();
-            run(tokenizer, all);
-            return all.size() / ((System.nanoTime() - start) / 1e9);
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Callable<Void>> parts = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    List<byte[]> part = all.subList(t * all.size() / threads, (t + 1) * all.size() / threads);
+                    parts.add(() -> {
+                        JniUtils.setNumThreads(1); // OpenMP's team size is per calling thread, as in a task
+                        run(tokenizer, part);
+                        return null;
+                    });
+                }
+                long start = System.nanoTime();
+                for (Future<Void> done : pool.invokeAll(parts)) {
+                    done.get();
+                }
+                return all.size() / ((System.nanoTime() - start) / 1e9);
+            } catch (InterruptedException | ExecutionException e) {
+                throw new IllegalStateException("the plain-API run failed", e);
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
