@@ -30,6 +30,8 @@ final class Upsample2x extends SeedBlock {
         long h = s.get(2);
         long w = s.get(3);
         NDArray repeated = x.reshape(b, c, h, 1, w, 1).broadcast(b, c, h, 2, w, 2).reshape(b, c, 2 * h, 2 * w);
-        return conv.forward(repeated);
+        NDArray out = conv.forward(repeated);
+        repeated.close(); // the 4x copy
+        return out;
     }
 }

@@ -94,7 +94,7 @@ final class VaeDecoder extends SeedBlock {
         NDArray normed = normOut.forward(h);
         h.close();
         recorder.record(compVis ? "norm_out" : "conv_norm_out", normed);
-        NDArray out = Scopes.consume(normed, in -> convOut.forward(Silu.apply(in)));
+        NDArray out = Scopes.consume(normed, in -> convOut.forward(Silu.consume(in)));
         return out;
     }
 
