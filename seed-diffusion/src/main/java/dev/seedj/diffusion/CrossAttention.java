@@ -73,6 +73,20 @@ final class CrossAttention extends SeedBlock {
      * @return [B, H, Tq, D]
      */
     static NDArray attendInSlices(NDArray q, NDArray k, NDArray v, float scale) {
+        return attendInSlices(q, k, v, scale, MAX_SCORE_ELEMENTS);
+    }
+
+    /**
+     * {@link #attendInSlices(NDArray, NDArray, NDArray, float)} with a given slice size.
+     *
+     * @param q [B, H, Tq, D]
+     * @param k [B, H, Tk, D]
+     * @param v [B, H, Tk, D]
+     * @param scale multiplies the scores
+     * @param maxScoreElements most score elements of a slice of the unfused path
+     * @return [B, H, Tq, D]
+     */
+    static NDArray attendInSlices(NDArray q, NDArray k, NDArray v, float scale, long maxScoreElements) {
         long b = q.getShape().get(0);
         long h = q.getShape().get(1);
         long tq = q.getShape().get(2);
@@ -81,7 +95,7 @@ final class CrossAttention extends SeedBlock {
         if (ScaledDotProductAttention.fusable(q, k, v, null)) {
             return ScaledDotProductAttention.attend(q, k, v, null, scale);
         }
-        long pairsPerSlice = Math.max(1, MAX_SCORE_ELEMENTS / (tq * tk));
+        long pairsPerSlice = Math.max(1, maxScoreElements / (tq * tk));
         if (pairsPerSlice >= b * h) {
             return AttentionMath.attend(q, k, v, null, scale);
         }

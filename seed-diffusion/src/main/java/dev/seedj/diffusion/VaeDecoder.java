@@ -62,7 +62,7 @@ final class VaeDecoder extends SeedBlock {
             }
             if (level != 0) {
                 String name = prefix + (compVis ? ".upsample" : ".upsamplers.0");
-                steps.add(new Step(name, declareChild(name, new Upsample2x(ch)), prefix));
+                steps.add(new Step(name, declareChild(name, new Upsample2x(ch, true)), prefix));
             }
         }
         this.normOut = declareChild(compVis ? "norm_out" : "conv_norm_out", new GroupNorm(GROUPS, ch, EPS));
