@@ -19,7 +19,7 @@ public interface ActivationRecorder {
 
     /**
      * @param name the activation's name
-     * @param value the activation; the pass frees it soon after, so copy what you keep
+     * @param value the activation; the pass frees or overwrites it soon after, so copy what you keep
      */
     void record(String name, NDArray value);
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import dev.seedj.core.nn.AttentionMath;
 import dev.seedj.core.nn.Linear;
+import dev.seedj.core.nn.ScaledDotProductAttention;
 import dev.seedj.core.nn.SeedBlock;
 
 /**
@@ -13,8 +14,10 @@ import dev.seedj.core.nn.SeedBlock;
  * {@code Attention}): {@code to_q}, {@code to_k}, {@code to_v} without bias, {@code to_out.0} with bias; heads are
  * contiguous feature blocks; scores scaled by {@code dim_head^-0.5}. Self-attention when no context is given.
  *
- * <p>The score matrix {@code [B, H, T, T]} of a 64 x 64 latent is 1 GB for 8 heads and batch 2, so heads are
- * attended in slices of at most {@link #MAX_SCORE_ELEMENTS} score elements each (exactly the same values).
+ * <p>The score matrix {@code [B, H, T, T]} of a 64 x 64 latent is 1 GB for 8 heads and batch 2. Float32 attention
+ * runs libtorch's fused kernel ({@link ScaledDotProductAttention}), which never holds it; where that kernel is not
+ * available, heads are attended in slices of at most {@link #MAX_SCORE_ELEMENTS} score elements each (exactly the
+ * same values as all at once).
  *
  * <p>Forward passes only read parameters and are safe to run concurrently once loaded.
  */
@@ -60,8 +63,8 @@ final class CrossAttention extends SeedBlock {
     }
 
     /**
-     * {@code softmax(q k^T * scale) v} over slices of the B x H (batch, head) pairs, so that no more than
-     * {@link #MAX_SCORE_ELEMENTS} scores exist at once.
+     * {@code softmax(q k^T * scale) v}: fused where {@link ScaledDotProductAttention#fusable}, else over slices of
+     * the B x H (batch, head) pairs, so that no more than {@link #MAX_SCORE_ELEMENTS} scores exist at once.
      *
      * @param q [B, H, Tq, D]
      * @param k [B, H, Tk, D]
@@ -70,12 +73,29 @@ final class CrossAttention extends SeedBlock {
      * @return [B, H, Tq, D]
      */
     static NDArray attendInSlices(NDArray q, NDArray k, NDArray v, float scale) {
+        return attendInSlices(q, k, v, scale, MAX_SCORE_ELEMENTS);
+    }
+
+    /**
+     * {@link #attendInSlices(NDArray, NDArray, NDArray, float)} with a given slice size.
+     *
+     * @param q [B, H, Tq, D]
+     * @param k [B, H, Tk, D]
+     * @param v [B, H, Tk, D]
+     * @param scale multiplies the scores
+     * @param maxScoreElements most score elements of a slice of the unfused path
+     * @return [B, H, Tq, D]
+     */
+    static NDArray attendInSlices(NDArray q, NDArray k, NDArray v, float scale, long maxScoreElements) {
         long b = q.getShape().get(0);
         long h = q.getShape().get(1);
         long tq = q.getShape().get(2);
         long d = q.getShape().get(3);
         long tk = k.getShape().get(2);
-        long pairsPerSlice = Math.max(1, MAX_SCORE_ELEMENTS / (tq * tk));
+        if (ScaledDotProductAttention.fusable(q, k, v, null)) {
+            return ScaledDotProductAttention.attend(q, k, v, null, scale);
+        }
+        long pairsPerSlice = Math.max(1, maxScoreElements / (tq * tk));
         if (pairsPerSlice >= b * h) {
             return AttentionMath.attend(q, k, v, null, scale);
         }

@@ -74,19 +74,32 @@ final class ResBlock extends SeedBlock {
      * @return [B, out, H, W]
      */
     NDArray forward(NDArray x, NDArray emb, ActivationRecorder recorder) {
-        NDArray h = conv1.forward(Silu.apply(norm1.forward(x)));
+        // every intermediate is freed (or overwritten) as soon as the next one exists
+        NDArray h = OwnedArrays.conv(conv1, Silu.consume(norm1.forward(x))); // [B, out, H, W]
         if (names.inStage() != null) {
             recorder.record(names.inStage(), h);
         }
         if (embProj != null) {
-            NDArray e = embProj.forward(Silu.apply(emb)); // [B, out]
+            NDArray activated = Silu.apply(emb);
+            NDArray e = embProj.forward(activated); // [B, out]
+            activated.close();
             if (names.embStage() != null) {
                 recorder.record(names.embStage(), e);
             }
-            h = h.add(e.expandDims(2).expandDims(3));
+            NDArray perChannel = e.reshape(e.getShape().get(0), e.getShape().get(1), 1, 1); // [B, out, 1, 1]
+            h = OwnedArrays.add(h, perChannel);
+            perChannel.close();
+            e.close();
         }
-        h = conv2.forward(Silu.apply(norm2.forward(h)));
-        NDArray residual = shortcut == null ? x : shortcut.forward(x);
-        return residual.add(h);
+        NDArray normed = norm2.forward(h);
+        h.close();
+        h = OwnedArrays.conv(conv2, Silu.consume(normed));
+        if (shortcut == null) {
+            return OwnedArrays.add(h, x);
+        }
+        NDArray residual = shortcut.forward(x);
+        h = OwnedArrays.add(h, residual);
+        residual.close();
+        return h;
     }
 }

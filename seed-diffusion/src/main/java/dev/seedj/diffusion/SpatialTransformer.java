@@ -57,29 +57,39 @@ final class SpatialTransformer extends SeedBlock {
      */
     NDArray forward(NDArray x, NDArray context, ActivationRecorder recorder) {
         Shape s = x.getShape();
-        NDArray h = norm.forward(x);
-        recorder.record("norm", h);
+        NDArray normed = norm.forward(x); // [B, C, H, W]
+        recorder.record("norm", normed);
+        NDArray h;
         if (linearProjections) {
-            h = ((Linear) projIn).forward(toTokens(h)); // [B, HW, inner]
+            NDArray tokens = toTokens(normed);
+            h = ((Linear) projIn).forward(tokens); // [B, HW, inner]
+            tokens.close();
+            normed.close();
             recorder.record("proj_in", h);
         } else {
-            h = ((Conv2d) projIn).forward(h); // [B, inner, H, W]
-            recorder.record("proj_in", h);
-            h = toTokens(h);
+            NDArray map = OwnedArrays.conv((Conv2d) projIn, normed); // [B, inner, H, W]
+            recorder.record("proj_in", map);
+            h = toTokens(map); // a view: the memory is freed with h
+            map.close();
         }
         for (int i = 0; i < blocks.length; i++) {
             String name = "transformer_blocks." + i;
             NDArray next = blocks[i].forward(h, context, recorder.scope(name));
             recorder.record(name, next);
+            h.close();
             h = next;
         }
+        NDArray out;
         if (linearProjections) {
-            h = toMap(((Linear) projOut).forward(h), s.get(2), s.get(3));
+            NDArray projected = ((Linear) projOut).forward(h);
+            out = toMap(projected, s.get(2), s.get(3));
+            projected.close();
         } else {
-            h = ((Conv2d) projOut).forward(toMap(h, s.get(2), s.get(3)));
+            out = OwnedArrays.conv((Conv2d) projOut, toMap(h, s.get(2), s.get(3)));
         }
-        recorder.record("proj_out", h);
-        return h.add(x);
+        h.close();
+        recorder.record("proj_out", out);
+        return OwnedArrays.add(out, x);
     }
 
     /** [B, C, H, W] to [B, HW, C], positions row-major. */

@@ -58,18 +58,15 @@ final class TransformerBlock extends SeedBlock {
             return attn1.forward(normed, null);
         });
         recorder.record("attn1", selfAttended);
-        NDArray h1 = x.add(selfAttended);
-        selfAttended.close();
+        NDArray h1 = OwnedArrays.add(selfAttended, x); // the residual stream, one buffer per sub-layer
         NDArray crossAttended = ArrayScopes.branch(h1, in -> attn2.forward(norm2.forward(in), context));
         recorder.record("attn2", crossAttended);
-        NDArray h2 = h1.add(crossAttended);
+        NDArray h2 = OwnedArrays.add(crossAttended, h1);
         h1.close();
-        crossAttended.close();
         NDArray fed = ArrayScopes.branch(h2, in -> feedForward(norm3.forward(in)));
         recorder.record("ff", fed);
-        NDArray out = h2.add(fed);
+        NDArray out = OwnedArrays.add(fed, h2);
         h2.close();
-        fed.close();
         return out;
     }
 
@@ -77,7 +74,11 @@ final class TransformerBlock extends SeedBlock {
     private NDArray feedForward(NDArray x) {
         NDArray projected = geglu.forward(x); // [B, T, 2 * hidden]
         NDList halves = projected.split(2, projected.getShape().dimension() - 1); // value, gate: [B, T, hidden] each
-        NDArray gated = halves.get(0).mul(Activation.gelu(halves.get(1)));
-        return ffOut.forward(gated); // [B, T, dim]
+        NDArray gated = OwnedArrays.mul(Activation.gelu(halves.get(1)), halves.get(0));
+        halves.close();
+        projected.close();
+        NDArray out = ffOut.forward(gated); // [B, T, dim]
+        gated.close();
+        return out;
     }
 }

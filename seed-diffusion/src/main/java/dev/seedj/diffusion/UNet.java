@@ -127,7 +127,7 @@ public final class UNet extends SeedBlock {
                 boolean levelEnd = j == config.numResBlocks();
                 Upsample2x upsample = levelEnd && level != 0
                         ? declareChild(compVis ? block + (attn == null ? ".1" : ".2") : block + ".upsamplers.0",
-                                new Upsample2x(ch))
+                                new Upsample2x(ch, false))
                         : null;
                 up.add(new UpStep("output_blocks." + o, resName, res, attnName, attn, upsample,
                         levelEnd ? "up_blocks." + u : null));

@@ -63,13 +63,22 @@ final class VaeAttention extends SeedBlock {
      */
     NDArray forward(NDArray x) {
         Shape s = x.getShape();
-        NDArray tokens = norm.forward(x).reshape(s.get(0), channels, s.get(2) * s.get(3)).transpose(0, 2, 1);
+        NDArray normed = norm.forward(x); // [B, C, H, W]
+        NDArray tokens = normed.reshape(s.get(0), channels, s.get(2) * s.get(3)).transpose(0, 2, 1); // [B, HW, C]
+        normed.close();
         NDArray q = project(0, tokens).expandDims(1); // [B, 1, HW, C]
         NDArray k = project(1, tokens).expandDims(1);
         NDArray v = project(2, tokens).expandDims(1);
-        NDArray attended = CrossAttention.attendInSlices(q, k, v, (float) Math.pow(channels, -0.5)).squeeze(1);
-        NDArray out = project(3, attended); // [B, HW, C]
-        return out.transpose(0, 2, 1).reshape(s).add(x);
+        tokens.close();
+        NDArray attended = CrossAttention.attendInSlices(q, k, v, (float) Math.pow(channels, -0.5)); // [B, 1, HW, C]
+        q.close();
+        k.close();
+        v.close();
+        NDArray out = project(3, attended.squeeze(1)); // [B, HW, C]
+        attended.close();
+        NDArray map = out.transpose(0, 2, 1).reshape(s); // [B, C, H, W], a copy
+        out.close();
+        return OwnedArrays.add(map, x);
     }
 
     /** A projection on tokens [B, HW, C]; a 1 x 1 convolution is the same matrix applied to each token. */

@@ -62,7 +62,7 @@ final class VaeDecoder extends SeedBlock {
             }
             if (level != 0) {
                 String name = prefix + (compVis ? ".upsample" : ".upsamplers.0");
-                steps.add(new Step(name, declareChild(name, new Upsample2x(ch)), prefix));
+                steps.add(new Step(name, declareChild(name, new Upsample2x(ch, true)), prefix));
             }
         }
         this.normOut = declareChild(compVis ? "norm_out" : "conv_norm_out", new GroupNorm(GROUPS, ch, EPS));
@@ -94,7 +94,7 @@ final class VaeDecoder extends SeedBlock {
         NDArray normed = normOut.forward(h);
         h.close();
         recorder.record(compVis ? "norm_out" : "conv_norm_out", normed);
-        NDArray out = Scopes.consume(normed, in -> convOut.forward(Silu.apply(in)));
+        NDArray out = Scopes.consume(normed, in -> convOut.forward(Silu.consume(in)));
         return out;
     }
 

@@ -68,6 +68,6 @@ final class VaeEncoder extends SeedBlock {
         for (SeedBlock step : steps) {
             h = Scopes.consume(h, in -> VaeDecoder.apply(step, in));
         }
-        return Scopes.consume(h, in -> convOut.forward(Silu.apply(normOut.forward(in))));
+        return Scopes.consume(h, in -> convOut.forward(Silu.consume(normOut.forward(in))));
     }
 }

@@ -1,14 +1,19 @@
 package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.weights.LibtorchOps;
 import java.util.Arrays;
 
 /**
  * Group normalisation laid out as PyTorch's {@code nn.GroupNorm}: the channels of {@code [B, C, ...]} are split
  * into {@code groups} contiguous groups, each normalised over its channels and all positions (biased variance),
  * then scaled and shifted per channel by {@code weight [C]} and {@code bias [C]}.
+ *
+ * <p>Float32 runs libtorch's fused {@code group_norm} (through {@link LibtorchOps}, where available): one kernel for
+ * the statistics and the affine output instead of a layer norm and two full-size passes.
  *
  * <p>Forward passes only read parameters and are safe to run concurrently once loaded.
  */
@@ -44,6 +49,12 @@ public final class GroupNorm extends SeedBlock {
         if (shape.dimension() < 2 || shape.get(1) != channels) {
             throw new IllegalArgumentException("GroupNorm over " + channels + " channels got an input of shape " + shape);
         }
+        NDArray gamma = weight.getArray();
+        NDArray beta = bias.getArray();
+        if (LibtorchOps.available() && shape.get(0) > 0 && x.getDataType() == DataType.FLOAT32
+                && gamma.getDataType() == DataType.FLOAT32 && beta.getDataType() == DataType.FLOAT32) {
+            return LibtorchOps.groupNorm(x, groups, gamma, beta, eps); // one pass for statistics, one for the output
+        }
         long perGroup = shape.size() / (shape.get(0) * groups); // channels of a group x positions
         NDArray grouped = x.reshape(shape.get(0), groups, perGroup); // [B, G, C/G * positions]
         // layer_norm over each group's elements is group_norm without the affine part (one fused kernel)
@@ -56,8 +67,8 @@ public final class GroupNorm extends SeedBlock {
         long[] affine = new long[shape.dimension() - 1]; // [C, 1, 1, ...]
         Arrays.fill(affine, 1);
         affine[0] = channels;
-        NDArray gain = ArrayScopes.adopt(weight.getArray().reshape(affine), x);
-        NDArray shift = ArrayScopes.adopt(bias.getArray().reshape(affine), x);
+        NDArray gain = ArrayScopes.adopt(gamma.reshape(affine), x);
+        NDArray shift = ArrayScopes.adopt(beta.reshape(affine), x);
         NDArray scaled = normed.mul(gain);
         NDArray out = scaled.add(shift);
         for (NDArray temporary : new NDArray[] {normed, gain, shift, scaled}) {

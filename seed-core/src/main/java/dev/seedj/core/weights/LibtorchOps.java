@@ -7,6 +7,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.LibUtils;
 import com.sun.jna.Function;
+import com.sun.jna.Memory;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
@@ -14,7 +15,9 @@ import java.nio.file.Path;
 
 /**
  * libtorch operators that DJL 0.36 does not expose: reinterpreting 16-bit data as bfloat16, converting float32 to
- * bfloat16, and the weight-only int8 matrix product with per-output-channel scales ({@code _weight_int8pack_mm}).
+ * bfloat16, the weight-only int8 matrix product with per-output-channel scales ({@code _weight_int8pack_mm}), and
+ * fused float32 kernels for inference: scaled dot-product attention (libtorch picks its flash-attention kernel for
+ * the CPU, which never materialises the score matrix), group normalisation with its affine part, and SiLU.
  *
  * <p>Why: DJL's PyTorch JNI maps its {@link DataType} to a libtorch {@code ScalarType} with a switch that knows only
  * float32, float64, float16, uint8, int32, int8, int64, bool and complex64; its {@code default:} branch is a bare
@@ -26,6 +29,16 @@ import java.nio.file.Path;
  * instead and wraps the result as a DJL array; callers of bfloat16 arrays must use only DJL operations that do not
  * pass a data type (linear, matMul, add, mul, layerNorm, embedding, reshape, transpose, concat, indexing) and turn
  * them back with {@code toType(FLOAT32, false)}, which is safe (float32 is mapped).
+ *
+ * <p>A C++ exception thrown by libtorch cannot cross the JNA call without aborting the JVM, so every method checks
+ * the preconditions of its operator (types, ranks, shapes) first and throws {@link IllegalArgumentException}.
+ *
+ * <p>How C++ arguments are passed (System V x86-64): {@code const at::Tensor&} is the address of the
+ * {@code at::Tensor} DJL's handle points to; a returned {@code at::Tensor} is constructed at an address passed as a
+ * hidden first argument; {@code const std::optional<at::Tensor>&} is the address of 16 bytes holding the
+ * {@code TensorImpl*} (the 8 bytes of an {@code at::Tensor}) and an engaged flag at offset 8; a
+ * {@code std::optional<double>} by value ({@code {double, bool}}, 16 bytes) goes to the stack once the six integer
+ * registers are taken, where it is two 8-byte slots: the double's bits, then the flag.
  *
  * <p>Only on Linux x86-64 (the calling convention of the C++ functions is the System V one, checked by the tests).
  *
@@ -40,6 +53,17 @@ public final class LibtorchOps {
     private static final String OPERATOR_NEW = "_Znwm";
     private static final String CONTIGUOUS = "_ZN2at4_ops10contiguous4callERKNS_6TensorEN3c1012MemoryFormatE";
     private static final String INT8_MM = "_ZN2at4_ops19_weight_int8pack_mm4callERKNS_6TensorES4_S4_";
+    /** {@code scaled_dot_product_attention(q, k, v, attn_mask?, dropout_p, is_causal, scale?, enable_gqa)}. */
+    private static final String SDPA =
+            "_ZN2at4_ops28scaled_dot_product_attention4callERKNS_6TensorES4_S4_RKSt8optionalIS2_EdbS5_IdEb";
+    /** {@code group_norm(input, num_groups, weight?, bias?, eps, cudnn_enabled)}. */
+    private static final String GROUP_NORM = "_ZN2at4_ops10group_norm4callERKNS_6TensorElRKSt8optionalIS2_ES8_db";
+    private static final String SILU = "_ZN2at4_ops4silu4callERKNS_6TensorE";
+    private static final String SILU_IN_PLACE = "_ZN2at4_ops5silu_4callERNS_6TensorE";
+    /** Size of {@code std::optional<at::Tensor>}: the tensor's 8 bytes and the engaged flag, padded. */
+    private static final int OPTIONAL_TENSOR_BYTES = 16;
+    /** Offset of the engaged flag in {@code std::optional<at::Tensor>}. */
+    private static final int OPTIONAL_ENGAGED_OFFSET = 8;
     /** {@code c10::MemoryFormat::Contiguous}. */
     private static final int MEMORY_FORMAT_CONTIGUOUS = 0;
 
@@ -119,6 +143,107 @@ public final class LibtorchOps {
     }
 
     /**
+     * libtorch's {@code scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale)} (no dropout, not causal):
+     * {@code softmax(q k^T * scale + mask) v}. On the CPU libtorch runs it with its flash-attention kernel, which
+     * works on blocks of queries and keys and never holds the {@code [B, H, Tq, Tk]} scores; it falls back to its own
+     * plain formulation when an input does not fit that kernel. Float32 only.
+     *
+     * @param q float32 [B, H, Tq, D], last dimension contiguous
+     * @param k float32 [B, H, Tk, D]
+     * @param v float32 [B, H, Tk, Dv]
+     * @param additiveMask float32 [B or 1, H or 1, Tq or 1, Tk] added to the scores, or null
+     * @param scale multiplies the scores
+     * @return float32 [B, H, Tq, Dv], in {@code q}'s manager
+     * @throws IllegalArgumentException for other types or shapes
+     * @throws UnsupportedOperationException where {@link #available()} is false
+     */
+    public static NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, NDArray additiveMask,
+            double scale) {
+        Shape qs = q.getShape();
+        Shape ks = k.getShape();
+        Shape vs = v.getShape();
+        boolean ok = isFloat32(q) && isFloat32(k) && isFloat32(v) && qs.dimension() == 4 && ks.dimension() == 4
+                && vs.dimension() == 4 && ks.get(0) == qs.get(0) && vs.get(0) == qs.get(0) && ks.get(1) == qs.get(1)
+                && vs.get(1) == qs.get(1) && ks.get(3) == qs.get(3) && vs.get(2) == ks.get(2) && qs.size() > 0
+                && ks.size() > 0 && vs.size() > 0;
+        if (ok && additiveMask != null) {
+            Shape ms = additiveMask.getShape();
+            ok = isFloat32(additiveMask) && ms.dimension() == 4 && ms.get(3) == ks.get(2)
+                    && (ms.get(0) == 1 || ms.get(0) == qs.get(0)) && (ms.get(1) == 1 || ms.get(1) == qs.get(1))
+                    && (ms.get(2) == 1 || ms.get(2) == qs.get(2));
+        }
+        if (!ok || !Double.isFinite(scale)) {
+            throw new IllegalArgumentException("attention needs float32 q [B, H, Tq, D], k [B, H, Tk, D], v [B, H, Tk,"
+                    + " Dv], a float32 mask broadcastable to [B, H, Tq, Tk] and a finite scale; got q " + q.getDataType()
+                    + qs + ", k " + k.getDataType() + ks + ", v " + v.getDataType() + vs + ", mask "
+                    + (additiveMask == null ? "none" : additiveMask.getDataType() + "" + additiveMask.getShape())
+                    + ", scale " + scale);
+        }
+        Memory mask = optionalTensor(additiveMask);
+        long engaged = 1; // the scale is given
+        long enableGqa = 0;
+        return callInto(q, Native.functions().sdpa, handle(q), handle(k), handle(v), mask, 0.0 /* dropout_p */,
+                false /* is_causal */, Double.doubleToRawLongBits(scale), engaged, enableGqa);
+    }
+
+    /**
+     * libtorch's {@code group_norm} with the affine part in the same kernel: {@code x} split into {@code groups}
+     * groups of channels, each normalised over its channels and positions (biased variance), then
+     * {@code * weight[c] + bias[c]}. Float32 only.
+     *
+     * @param x float32 [B, C, ...], at least 2 dimensions
+     * @param groups number of groups, dividing C
+     * @param weight float32 [C]
+     * @param bias float32 [C]
+     * @param eps added to the variance
+     * @return float32 [B, C, ...], in {@code x}'s manager
+     * @throws IllegalArgumentException for other types or shapes
+     * @throws UnsupportedOperationException where {@link #available()} is false
+     */
+    public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
+        Shape xs = x.getShape();
+        long channels = xs.dimension() >= 2 ? xs.get(1) : -1;
+        if (!isFloat32(x) || !isFloat32(weight) || !isFloat32(bias) || channels <= 0 || groups <= 0
+                || channels % groups != 0 || xs.get(0) == 0 || !weight.getShape().equals(new Shape(channels))
+                || !bias.getShape().equals(new Shape(channels)) || !(eps >= 0)) {
+            throw new IllegalArgumentException("group norm needs float32 x [B, C, ...] with C divisible by " + groups
+                    + " groups, float32 weight and bias [C] and eps >= 0; got x " + x.getDataType() + xs + ", weight "
+                    + weight.getDataType() + weight.getShape() + ", bias " + bias.getDataType() + bias.getShape()
+                    + ", eps " + eps);
+        }
+        return callInto(x, Native.functions().groupNorm, handle(x), (long) groups, optionalTensor(weight),
+                optionalTensor(bias), eps, false /* cudnn_enabled */);
+    }
+
+    /**
+     * {@code x * sigmoid(x)} in one pass (libtorch's {@code silu}).
+     *
+     * @param x float32, any shape
+     * @return a new float32 array, in {@code x}'s manager
+     * @throws IllegalArgumentException for another type
+     * @throws UnsupportedOperationException where {@link #available()} is false
+     */
+    public static NDArray silu(NDArray x) {
+        requireFloat32(x, "silu");
+        return callInto(x, Native.functions().silu, handle(x));
+    }
+
+    /**
+     * {@code x * sigmoid(x)} written over {@code x} (libtorch's {@code silu_}). Only for an array the caller created
+     * and nothing else reads, and not while autograd records.
+     *
+     * @param x float32, any shape; overwritten
+     * @return {@code x}
+     * @throws IllegalArgumentException for another type
+     * @throws UnsupportedOperationException where {@link #available()} is false
+     */
+    public static NDArray siluInPlace(NDArray x) {
+        requireFloat32(x, "silu");
+        Native.functions().siluInPlace.invokePointer(new Object[] {handle(x)}); // returns x's own address
+        return x;
+    }
+
+    /**
      * @param array an array
      * @return whether it is bfloat16 as far as DJL can tell (DJL reports bfloat16 as {@link DataType#UNKNOWN})
      */
@@ -147,6 +272,46 @@ public final class LibtorchOps {
         return new PtNDArray((PtNDManager) a.getManager(), Pointer.nativeValue(result));
     }
 
+    /**
+     * Calls {@code at::Tensor f(...)} with the given arguments after the hidden result address; the result is
+     * wrapped in {@code owner}'s manager (DJL deletes the heap Tensor when it is closed).
+     */
+    private static NDArray callInto(NDArray owner, Function function, Object... args) {
+        if (!(owner.getManager() instanceof PtNDManager manager)) {
+            throw new IllegalArgumentException("not a PyTorch-engine array: " + owner.getClass().getName());
+        }
+        Pointer result = Native.functions().operatorNew.invokePointer(new Object[] {8L}); // sizeof(at::Tensor)
+        Object[] all = new Object[args.length + 1];
+        all[0] = result;
+        System.arraycopy(args, 0, all, 1, args.length);
+        function.invokePointer(all);
+        return new PtNDArray(manager, Pointer.nativeValue(result));
+    }
+
+    /**
+     * A {@code std::optional<at::Tensor>} that borrows {@code array}'s tensor (no reference count is taken: the
+     * callee only reads it through a const reference), or an empty one for null.
+     */
+    private static Memory optionalTensor(NDArray array) {
+        Memory optional = new Memory(OPTIONAL_TENSOR_BYTES);
+        optional.clear();
+        if (array != null) {
+            optional.setPointer(0, handle(array).getPointer(0)); // the at::Tensor's TensorImpl*
+            optional.setByte(OPTIONAL_ENGAGED_OFFSET, (byte) 1);
+        }
+        return optional;
+    }
+
+    private static boolean isFloat32(NDArray array) {
+        return array.getDataType() == DataType.FLOAT32 && array instanceof PtNDArray;
+    }
+
+    private static void requireFloat32(NDArray x, String op) {
+        if (!isFloat32(x)) {
+            throw new IllegalArgumentException(op + " needs a float32 PyTorch-engine array, got " + x.getDataType());
+        }
+    }
+
     private static Pointer handle(NDArray array) {
         if (!(array instanceof PtNDArray pt)) {
             throw new IllegalArgumentException("not a PyTorch-engine array: " + array.getClass().getName());
@@ -162,6 +327,10 @@ public final class LibtorchOps {
         final Function operatorNew;
         final Function contiguous;
         final Function int8MatMul;
+        final Function sdpa;
+        final Function groupNorm;
+        final Function silu;
+        final Function siluInPlace;
 
         private Native(NativeLibrary torch) {
             this.viewDtype = torch.getFunction(VIEW_DTYPE);
@@ -169,6 +338,10 @@ public final class LibtorchOps {
             this.operatorNew = torch.getFunction(OPERATOR_NEW);
             this.contiguous = torch.getFunction(CONTIGUOUS);
             this.int8MatMul = torch.getFunction(INT8_MM);
+            this.sdpa = torch.getFunction(SDPA);
+            this.groupNorm = torch.getFunction(GROUP_NORM);
+            this.silu = torch.getFunction(SILU);
+            this.siluInPlace = torch.getFunction(SILU_IN_PLACE);
         }
 
         static Native functions() {
