@@ -4,14 +4,10 @@ import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.PromptTemplates;
 import dev.seedj.llm.Vocabulary;
-import dev.seedj.llm.generation.GenerationConfig;
-import dev.seedj.llm.generation.Generator;
 import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -19,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * SEED-OPT: one OPT model that reads images as SEED tokens (captions, answers to questions) and writes them
- * (text to image codes, which the SEED tokenizer's decoder turns into Stable Diffusion conditioning).
+ * (text to image codes, which the SEED tokenizer's decoder turns into Stable Diffusion conditioning); the OPT
+ * family's {@link SeedMultimodalModel}.
  *
  * <p>A sequence is the BOS token followed by a {@link PromptTemplates} template, where an image is
  * {@code <img>}, one {@code <img_XXXXX>} token per code (32 for SEED), {@code </img>}, put in by id: questions and
@@ -40,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * frees the language model and the text tokenizer, not the image tokenizer (the caller owns it), and must not
  * race with calls.
  */
-public final class SeedOpt implements AutoCloseable {
+public final class SeedOpt implements SeedMultimodalModel {
     private static final Logger LOG = LoggerFactory.getLogger(SeedOpt.class);
     /** Rows an OPT embedding table may have beyond its text vocabulary without image tokens (padding to 8). */
     private static final int VOCABULARY_PADDING = 8;
@@ -48,19 +45,17 @@ public final class SeedOpt implements AutoCloseable {
     private final OptModel base;
     private final OptModel model;
     private final TextTokenizer text;
-    private final SeedTokenizer images;
     private final Vocabulary vocabulary;
     private final PromptTemplates templates;
-    private final Generator generator;
+    private final PromptedGeneration generation;
 
     private SeedOpt(OptModel base, OptModel model, TextTokenizer text, SeedTokenizer images, PromptTemplates templates) {
         this.base = base;
         this.model = model;
         this.text = text;
-        this.images = images;
         this.vocabulary = text.imageVocabulary();
         this.templates = templates;
-        this.generator = new Generator(model);
+        this.generation = new PromptedGeneration(model, text, images, templates, false);
     }
 
     /**
@@ -150,103 +145,29 @@ public final class SeedOpt implements AutoCloseable {
         }
     }
 
-    /**
-     * @param image any image
-     * @return a caption of it
-     */
+    @Override
     public String caption(BufferedImage image) {
-        int[] codes = images.tokenize(image);
-        return complete(templates.captionIds(text, codes));
+        return generation.caption(image);
     }
 
-    /**
-     * Captions several images in one batch: the images are tokenized together and their prompts go through
-     * the language model as one left-padded batch (greedy, like {@link #caption(BufferedImage)}, which gives the
-     * same captions one at a time).
-     *
-     * @param images any images
-     * @return one caption per image, in order
-     * @throws IllegalArgumentException if the list is empty or holds null
-     */
+    @Override
     public List<String> caption(List<BufferedImage> images) {
-        if (images.isEmpty()) {
-            throw new IllegalArgumentException("no image to caption");
-        }
-        int[][] codes = this.images.tokenize(images);
-        List<long[]> prompts = new ArrayList<>(codes.length);
-        for (int[] c : codes) {
-            prompts.add(templates.captionIds(text, c));
-        }
-        int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
-        int[][] tokens = generator.generate(prompts, completionConfig(longest), null).tokens();
-        List<String> captions = new ArrayList<>(tokens.length);
-        for (int[] row : tokens) {
-            captions.add(decodeCompletion(row));
-        }
-        return captions;
+        return generation.caption(images);
     }
 
-    /**
-     * @param image any image
-     * @param question a question about it
-     * @return the model's answer
-     */
+    @Override
     public String answer(BufferedImage image, String question) {
-        Objects.requireNonNull(question, "question");
-        int[] codes = images.tokenize(image);
-        return complete(templates.answerIds(text, codes, question));
+        return generation.answer(image, question);
     }
 
-    /**
-     * @param prompt what the image should show
-     * @return the image codes the model writes: exactly the tokenizer's number of codes per image, each in
-     *     {@code [0, codebook size)}
-     */
+    @Override
     public int[] generateImageCodes(String prompt) {
-        Objects.requireNonNull(prompt, "prompt");
-        long[] ids = templates.imageGenerationIds(text, prompt);
-        int perImage = images.config().numCodes();
-        GenerationConfig config = GenerationConfig.builder()
-                .maxNewTokens(perImage + 1)
-                .imageConstraint(vocabulary, perImage)
-                .build();
-        int[] tokens = generator.generate(new long[][] {ids}, null, config, null).tokens()[0];
-        return vocabulary.codes(Arrays.copyOf(tokens, perImage));
+        return generation.generateImageCodes(prompt);
     }
 
-    /**
-     * Text to image conditioning: {@link #generateImageCodes} through the tokenizer's decoder.
-     *
-     * @param prompt what the image should show
-     * @return the tokenizer's generation embeddings (v1 77 x 768 Stable Diffusion text conditioning,
-     *     v2 1 x 1024 unCLIP image embedding)
-     */
+    @Override
     public float[][] generateConditioning(String prompt) {
-        return images.detokenize(generateImageCodes(prompt));
-    }
-
-    private String complete(long[] ids) {
-        int[] tokens = generator.generate(new long[][] {ids}, null, completionConfig(ids.length), null).tokens()[0];
-        return decodeCompletion(tokens);
-    }
-
-    /** Greedy text after a prompt of {@code promptLength} tokens, within the position table. */
-    private GenerationConfig completionConfig(int promptLength) {
-        int room = model.config().maxPositions() - promptLength;
-        if (room <= 0) {
-            throw new IllegalArgumentException("the prompt has " + promptLength + " tokens: no room left in the"
-                    + " position table of max_position_embeddings = " + model.config().maxPositions());
-        }
-        return GenerationConfig.builder()
-                .maxNewTokens(Math.min(templates.maxNewTokens(), room))
-                .imageConstraint(vocabulary, images.config().numCodes())
-                .build();
-    }
-
-    /** The generated tokens as text: the end-of-sequence token dropped, special tokens skipped. */
-    private String decodeCompletion(int[] tokens) {
-        long[] out = Arrays.stream(tokens).filter(t -> t != model.config().eosTokenId()).asLongStream().toArray();
-        return text.decode(out, true).trim();
+        return generation.generateConditioning(prompt);
     }
 
     /** @return the language model (with the adapter applied, if any) */
@@ -254,17 +175,17 @@ public final class SeedOpt implements AutoCloseable {
         return model;
     }
 
-    /** @return the text tokenizer */
+    @Override
     public TextTokenizer textTokenizer() {
         return text;
     }
 
-    /** @return the image tokens' ids */
+    @Override
     public Vocabulary vocabulary() {
         return vocabulary;
     }
 
-    /** @return the prompt templates in use */
+    @Override
     public PromptTemplates templates() {
         return templates;
     }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import com.google.gson.JsonObject;
 import dev.seedj.core.testing.Oracle;
-import dev.seedj.core.weights.StateDict;
 import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.PromptTemplates;
@@ -41,17 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * text tokenizer made here, and the v2-tiny SEED tokenizer.
  */
 class SeedOptTest {
-    private static final String V2_TINY = """
-            {"version": "v2", "image_size": 56, "resize": "bicubic",
-             "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711],
-             "vision": {"patch_size": 14, "width": 32, "depth": 2, "num_heads": 4, "mlp_ratio": 4.3637,
-                        "layer_norm_eps": 1e-6, "ln_vision_eps": 1e-5},
-             "qformer": {"hidden_size": 24, "num_layers": 3, "num_heads": 12, "intermediate_size": 96,
-                         "cross_attention_freq": 2, "num_query_tokens": 32, "layer_norm_eps": 1e-12},
-             "codebook": {"size": 8192, "dim": 32},
-             "decoder": {"num_blocks": 4, "num_heads": 12, "mlp_ratio": 4.0, "layer_norm_eps": 1e-6,
-                         "image_down": [256, 128, 32], "output_dim": 64},
-             "weights": [{"file": "weights.safetensors"}]}""";
+    private static final String V2_TINY = TinySeedModels.V2_TINY;
 
     @TempDir
     static Path llmDir;
@@ -65,9 +54,7 @@ class SeedOptTest {
         Files.createSymbolicLink(llmDir.resolve("config.json"), opt.resolve("config.json"));
         Files.createSymbolicLink(llmDir.resolve("model.safetensors"), opt.resolve("model.safetensors"));
         writeThousandTokenVocabulary(llmDir);
-        try (StateDict weights = StateDict.open(Oracle.path("v2-tiny", "weights.safetensors"))) {
-            images = SeedTokenizer.load(TokenizerConfig.parse(V2_TINY), weights, Engine.getInstance().defaultDevice());
-        }
+        images = TinySeedModels.v2Tiny();
         seed = SeedOpt.load(llmDir, opt.resolve("lora_adapter"), images);
         picture = new BufferedImage(80, 60, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = picture.createGraphics();

@@ -1,17 +1,17 @@
 package dev.seedj.examples.cli;
 
-import dev.seedj.multimodal.SeedOpt;
+import dev.seedj.multimodal.SeedMultimodalModel;
 import java.awt.image.BufferedImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code seed ask}: answers a question about an image with SEED-OPT.
+ * {@code seed ask}: answers a question about an image with SEED-OPT or SEED-LLaMA.
  *
  * <p>Not thread-safe (one instance per command-line run).
  */
 @Command(name = "ask", mixinStandardHelpOptions = true,
-        description = "Answers a question about an image with SEED-OPT.")
+        description = "Answers a question about an image with SEED-OPT or SEED-LLaMA (--llm picks the model).")
 public final class AskCommand extends ImageTextCommand {
     @Parameters(index = "1", paramLabel = "QUESTION", description = "the question, quoted")
     String question;
@@ -30,7 +30,7 @@ public final class AskCommand extends ImageTextCommand {
     }
 
     @Override
-    String respond(SeedOpt seedOpt, BufferedImage picture) {
-        return seedOpt.answer(picture, question);
+    String respond(SeedMultimodalModel model, BufferedImage picture) {
+        return model.answer(picture, question);
     }
 }

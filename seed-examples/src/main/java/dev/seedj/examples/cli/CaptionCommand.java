@@ -13,14 +13,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code seed caption}: describes images with SEED-OPT (each image becomes {@code <img>} + its codes +
+ * {@code seed caption}: describes images with SEED-OPT or SEED-LLaMA (each image becomes {@code <img>} + its codes +
  * {@code </img>} in the prompt). The readable images are captioned as one batch; an unreadable one gets its
  * own error line and the exit status is 1 at the end.
  *
  * <p>Not thread-safe (one instance per command-line run).
  */
 @Command(name = "caption", mixinStandardHelpOptions = true,
-        description = {"Describes images with SEED-OPT (image tokenizer + language model).",
+        description = {"Describes images with SEED-OPT or SEED-LLaMA (image tokenizer + language model, --llm).",
             "One image: its caption. Several: one line per image, the file name, a tab, its caption."})
 public final class CaptionCommand implements Callable<Integer> {
     @Spec
@@ -50,7 +50,7 @@ public final class CaptionCommand implements Callable<Integer> {
         List<String> captions = List.of();
         if (!pictures.isEmpty()) {
             try (MultimodalModels opened = MultimodalModels.open(models)) {
-                captions = opened.seedOpt().caption(pictures);
+                captions = opened.model().caption(pictures);
             }
         }
         int failures = 0;

@@ -1,6 +1,6 @@
 package dev.seedj.examples.cli;
 
-import dev.seedj.multimodal.SeedOpt;
+import dev.seedj.multimodal.SeedMultimodalModel;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * A command about one image ({@code seed ask}): the model options and the {@code IMAGE} parameter; reads the
- * image, opens the models and prints SEED-OPT's text about the image.
+ * image, opens the models and prints the multimodal model's text about the image.
  *
  * <p>Not thread-safe (one instance per command-line run).
  */
@@ -34,15 +34,15 @@ abstract class ImageTextCommand implements Callable<Integer> {
     public Integer call() {
         BufferedImage picture = ImageInputs.read(image);
         try (MultimodalModels opened = MultimodalModels.open(models)) {
-            spec.commandLine().getOut().println(respond(opened.seedOpt(), picture));
+            spec.commandLine().getOut().println(respond(opened.model(), picture));
         }
         return 0;
     }
 
     /**
-     * @param seedOpt the opened SEED-OPT
+     * @param model the opened SEED-OPT or SEED-LLaMA
      * @param picture the image
      * @return the text to print
      */
-    abstract String respond(SeedOpt seedOpt, BufferedImage picture);
+    abstract String respond(SeedMultimodalModel model, BufferedImage picture);
 }

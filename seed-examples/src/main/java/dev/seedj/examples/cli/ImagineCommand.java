@@ -10,13 +10,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code seed imagine}: text to image codes (SEED-OPT), codes to generation embeddings (the tokenizer's
+ * {@code seed imagine}: text to image codes (SEED-OPT or SEED-LLaMA), codes to generation embeddings (the tokenizer's
  * decoder), written to a file, and to a PNG when the model carries a {@link PictureDecoder}.
  *
  * <p>Not thread-safe (one instance per command-line run).
  */
 @Command(name = "imagine", mixinStandardHelpOptions = true,
-        description = {"Text to image: SEED-OPT writes 32 image codes for the prompt (printed), the tokenizer's "
+        description = {"Text to image: SEED-OPT or SEED-LLaMA writes 32 image codes for the prompt (printed), the tokenizer's "
                 + "decoder turns them into generation embeddings."})
 public final class ImagineCommand implements Callable<Integer> {
     @Spec
@@ -44,7 +44,7 @@ public final class ImagineCommand implements Callable<Integer> {
         // the pixel decoder is looked up first, so a missing one fails before the slow generation
         try (PictureDecoder decoder = png == null ? null : PictureDecoderProvider.find(models.tokenizerDir());
              MultimodalModels opened = MultimodalModels.open(models)) {
-            int[] codes = opened.seedOpt().generateImageCodes(prompt);
+            int[] codes = opened.model().generateImageCodes(prompt);
             spec.commandLine().getOut().println(Codes.format(codes));
             if (out != null || decoder != null) {
                 float[][] embeddings = opened.tokenizer().detokenize(codes);

@@ -1,5 +1,6 @@
 package dev.seedj.examples.cli;
 
+import dev.seedj.multimodal.SeedLlamaFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -7,8 +8,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --model} ({@link TokenizerModelOption}), {@code --llm} and {@code --adapter} options shared by the sub-commands, resolved
- * against {@link DefaultModels} when absent.
+ * The {@code --model} ({@link TokenizerModelOption}), {@code --llm}, {@code --adapter} and {@code --template} options
+ * shared by the sub-commands, resolved against {@link DefaultModels} when absent.
  *
  * <p>Not thread-safe (filled by picocli, read by one command).
  */
@@ -17,9 +18,15 @@ public final class ModelOptions {
     TokenizerModelOption tokenizer;
 
     @Option(names = "--llm", paramLabel = "DIR",
-            description = "SEED-OPT directory (Hugging Face config.json + weights + tokenizer.json); default: "
-                    + "$SEEDJ_LLM, then the bundled model")
+            description = "language model directory, SEED-OPT or SEED-LLaMA (Hugging Face config.json, whose model_type "
+                    + "opt or llama picks the family, + weights + text tokenizer); default: $SEEDJ_LLM, then the "
+                    + "bundled model")
     Path llm;
+
+    @Option(names = "--template", paramLabel = "FORMAT",
+            description = "SEED-LLaMA prompt format: 8b (USER: ... ASSISTANT:) or 14b ([INST] ... [/INST]); default: "
+                    + "the model's seed_prompts.json, else 14b if its config.json has pretraining_tp > 1, else 8b")
+    String template;
 
     @Option(names = "--adapter", paramLabel = "DIR",
             description = "PEFT LoRA adapter directory applied to the language model (default: none)")
@@ -33,6 +40,21 @@ public final class ModelOptions {
     /** @return the language model's directory */
     public Path llmDir() {
         return DefaultModels.existing(llm).orElseGet(() -> DefaultModels.ofProcess().llm());
+    }
+
+    /**
+     * @return the SEED-LLaMA prompt format given with {@code --template}, if any
+     * @throws CliException for an unknown format name
+     */
+    public Optional<SeedLlamaFormat> llamaFormat() {
+        if (template == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SeedLlamaFormat.fromName(template));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), e);
+        }
     }
 
     /** @return the adapter directory, if one was given */

@@ -1,42 +1,74 @@
 package dev.seedj.examples.cli;
 
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.llm.PromptTemplates;
+import dev.seedj.llm.llama.LlamaLoadOptions;
 import dev.seedj.llm.text.TextTokenizer;
+import dev.seedj.multimodal.LanguageModelFamily;
+import dev.seedj.multimodal.SeedLlama;
+import dev.seedj.multimodal.SeedLlamaFormat;
+import dev.seedj.multimodal.SeedMultimodalModel;
 import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
- * The image tokenizer and SEED-OPT opened together for {@code caption}, {@code ask} and {@code imagine},
- * from the {@code --model}, {@code --llm} and {@code --adapter} options (or their defaults).
+ * The image tokenizer and the multimodal language model opened together for {@code caption}, {@code ask} and
+ * {@code imagine}, from the {@code --model}, {@code --llm}, {@code --adapter} and {@code --template} options (or
+ * their defaults). The language model's family comes from its {@code config.json}: {@code model_type} opt opens
+ * SEED-OPT (with the adapter, if any), llama opens SEED-LLaMA (with the prompt format of {@code --template}, else
+ * the one {@link SeedLlama#templates(Path)} finds).
  *
  * <p>Thread-safe as its two models are; closes both.
  */
 final class MultimodalModels implements AutoCloseable {
     private final SeedTokenizer tokenizer;
-    private final SeedOpt seedOpt;
+    private final SeedMultimodalModel model;
 
-    private MultimodalModels(SeedTokenizer tokenizer, SeedOpt seedOpt) {
+    private MultimodalModels(SeedTokenizer tokenizer, SeedMultimodalModel model) {
         this.tokenizer = tokenizer;
-        this.seedOpt = seedOpt;
+        this.model = model;
     }
 
     /**
      * @param options the model options
      * @return both models, loaded
-     * @throws CliException if a directory is missing or the language model has no text tokenizer
+     * @throws CliException if a directory is missing, the language model has no text tokenizer or is of an unknown
+     *     family, or an option does not apply to its family
      */
     static MultimodalModels open(ModelOptions options) {
         Path tokenizerDir = options.tokenizerDir();
         Path llmDir = options.llmDir();
         Path adapterDir = options.adapterDir().orElse(null);
-        boolean hasTextTokenizer = TextTokenizer.isPresent(llmDir);
-        if (!hasTextTokenizer) {
+        Optional<SeedLlamaFormat> format = options.llamaFormat();
+        if (!TextTokenizer.isPresent(llmDir)) {
             throw new CliException("the language model in " + llmDir
                     + " has no text tokenizer (tokenizer.model, tokenizer.json, or vocab.json + merges.txt)");
         }
+        LanguageModelFamily family;
+        try {
+            family = LanguageModelFamily.detect(llmDir);
+        } catch (ConfigException e) {
+            throw new CliException("cannot tell the family of the language model: " + e.getMessage(), e);
+        }
+        if (family == LanguageModelFamily.OPT && format.isPresent()) {
+            throw new CliException("--template is a SEED-LLaMA prompt format but " + llmDir + " is an OPT model");
+        }
+        if (family == LanguageModelFamily.LLAMA && adapterDir != null) {
+            throw new CliException("--adapter applies to SEED-OPT only, and " + llmDir + " is a LLaMA model");
+        }
         SeedTokenizer tokenizer = SeedTokenizer.load(tokenizerDir);
         try {
-            return new MultimodalModels(tokenizer, SeedOpt.load(llmDir, adapterDir, tokenizer));
+            SeedMultimodalModel model = switch (family) {
+                case OPT -> SeedOpt.load(llmDir, adapterDir, tokenizer);
+                case LLAMA -> {
+                    PromptTemplates templates = format.map(SeedLlamaFormat::templates)
+                            .orElseGet(() -> SeedLlama.templates(llmDir));
+                    yield SeedLlama.load(llmDir, tokenizer, templates, LlamaLoadOptions.defaults());
+                }
+            };
+            return new MultimodalModels(tokenizer, model);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -48,15 +80,15 @@ final class MultimodalModels implements AutoCloseable {
         return tokenizer;
     }
 
-    /** @return SEED-OPT, reading and writing the tokenizer's codes */
-    SeedOpt seedOpt() {
-        return seedOpt;
+    /** @return SEED-OPT or SEED-LLaMA, reading and writing the tokenizer's codes */
+    SeedMultimodalModel model() {
+        return model;
     }
 
     @Override
     public void close() {
         try {
-            seedOpt.close();
+            model.close();
         } finally {
             tokenizer.close();
         }

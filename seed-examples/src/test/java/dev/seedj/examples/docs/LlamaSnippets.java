@@ -5,8 +5,14 @@ import ai.djl.ndarray.NDManager;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.GenerationResult;
 import dev.seedj.llm.generation.Generator;
+import dev.seedj.core.image.ImagePreprocessor;
 import dev.seedj.llm.llama.LlamaModel;
+import dev.seedj.multimodal.SeedLlama;
+import dev.seedj.multimodal.SeedMultimodalModel;
+import dev.seedj.tokenizer.SeedTokenizer;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,5 +36,20 @@ final class LlamaSnippets {
         }
         // end snippet
         return shown;
+    }
+
+    static void seedLlama(Path tokenizerDir, Path llmDir, Path photo) {
+        // snippet:seed-llama
+        try (SeedTokenizer images = SeedTokenizer.load(tokenizerDir);                 // SEED-2 (seed_quantizer.pt)
+             SeedMultimodalModel seed = SeedMultimodalModel.load(llmDir, null, images)) { // config.json: llama
+            BufferedImage cat = ImagePreprocessor.decode(photo);
+            String answer = seed.answer(cat, "What is this animal?");       // <s>USER: <img>..</img>...\nASSISTANT:
+            int[] codes = seed.generateImageCodes("Can you generate an image of a dog on the green grass?");
+            float[][] conditioning = seed.generateConditioning("a dog on the green grass"); // 1 x D unCLIP embedding
+            System.out.println(seed instanceof SeedLlama ? "SEED-LLaMA" : "SEED-OPT");
+            System.out.println(answer);
+            System.out.println(Arrays.toString(codes) + " -> " + conditioning.length + " x " + conditioning[0].length);
+        }
+        // end snippet
     }
 }

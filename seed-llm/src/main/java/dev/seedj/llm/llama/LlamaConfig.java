@@ -1,17 +1,9 @@
 package dev.seedj.llm.llama;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.annotations.SerializedName;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -189,21 +181,12 @@ public record LlamaConfig(
      *
      * @param file the file
      * @return the config
-     * @throws IllegalArgumentException naming the missing or malformed key, or a model that is not LLaMA
-     * @throws UncheckedIOException if the file cannot be read
+     * @throws ConfigException naming the file and the JSON path of a missing or malformed key, or a model that is
+     *     not LLaMA
+     * @throws java.io.UncheckedIOException if the file cannot be read
      */
     public static LlamaConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read LLaMA config " + file, e);
-        }
-        try {
-            return parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        return ConfigValue.readFile(file, LlamaConfig::fromJson);
     }
 
     /**
@@ -211,110 +194,93 @@ public record LlamaConfig(
      *
      * @param json the JSON text
      * @return the config
-     * @throws IllegalArgumentException naming the missing or malformed key, or a model that is not LLaMA
+     * @throws ConfigException naming the JSON path of a missing or malformed key, or a model that is not LLaMA
      */
     public static LlamaConfig parse(String json) {
-        JsonObject root;
-        Raw raw;
-        try {
-            JsonElement tree = JsonParser.parseString(json);
-            if (!tree.isJsonObject()) {
-                throw new IllegalArgumentException("config.json is not a JSON object");
-            }
-            root = tree.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException("config.json is not valid JSON: " + e.getMessage(), e);
-        }
-        try {
-            raw = new Gson().fromJson(root, Raw.class);
-        } catch (JsonParseException | NumberFormatException | IllegalStateException e) {
-            throw new IllegalArgumentException(badKey(root) + e.getMessage(), e);
-        }
-        if (raw.modelType != null && !raw.modelType.equals("llama")) {
-            throw new IllegalArgumentException("model_type is '" + raw.modelType + "', expected 'llama'");
-        }
-        if (raw.hiddenAct != null && !raw.hiddenAct.equals("silu")) {
-            throw new IllegalArgumentException("hidden_act '" + raw.hiddenAct + "' is not supported (LLaMA uses silu)");
-        }
-        int heads = required("num_attention_heads", raw.numHeads);
-        return new LlamaConfig(
-                required("vocab_size", raw.vocabSize),
-                required("hidden_size", raw.hiddenSize),
-                required("intermediate_size", raw.intermediateSize),
-                required("num_hidden_layers", raw.numLayers),
-                heads,
-                raw.numKeyValueHeads == null ? heads : raw.numKeyValueHeads,
-                required("rms_norm_eps", raw.rmsNormEps),
-                raw.ropeTheta == null ? DEFAULT_ROPE_THETA : raw.ropeTheta,
-                ropeScaling(root.get("rope_scaling")),
-                required("max_position_embeddings", raw.maxPositions),
-                raw.pretrainingTp == null ? 1 : raw.pretrainingTp,
-                raw.tieWordEmbeddings != null && raw.tieWordEmbeddings,
-                raw.bosTokenId == null ? 1 : raw.bosTokenId,
-                eosTokenId(raw.eosTokenId),
-                raw.padTokenId == null ? 0 : raw.padTokenId,
-                raw.torchDtype);
+        return fromJson(ConfigValue.parse(json));
     }
 
-    private static RopeScaling ropeScaling(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
+    private static LlamaConfig fromJson(ConfigValue o) {
+        if (!o.isObject()) {
+            throw o.error("config.json is not a JSON object");
+        }
+        ConfigValue modelType = o.get("model_type");
+        if (modelType.isPresent() && !"llama".equals(modelType.asString())) {
+            throw modelType.error("'" + modelType.asString() + "' is not supported, expected 'llama'");
+        }
+        ConfigValue act = o.get("hidden_act");
+        if (act.isPresent() && !"silu".equals(act.asString())) {
+            throw act.error("'" + act.asString() + "' is not supported (LLaMA uses silu)");
+        }
+        int heads = o.get("num_attention_heads").asInt();
+        RopeScaling scaling = ropeScaling(o.get("rope_scaling"));
+        int eos = eosTokenId(o.get("eos_token_id"));
+        try {
+            return new LlamaConfig(
+                    o.get("vocab_size").asInt(),
+                    o.get("hidden_size").asInt(),
+                    o.get("intermediate_size").asInt(),
+                    o.get("num_hidden_layers").asInt(),
+                    heads,
+                    o.get("num_key_value_heads").asInt(heads),
+                    o.get("rms_norm_eps").asDouble(),
+                    o.get("rope_theta").asDouble(DEFAULT_ROPE_THETA),
+                    scaling,
+                    o.get("max_position_embeddings").asInt(),
+                    o.get("pretraining_tp").asInt(1),
+                    o.get("tie_word_embeddings").asBoolean(false),
+                    o.get("bos_token_id").asInt(1),
+                    eos,
+                    o.get("pad_token_id").asInt(0),
+                    o.get("torch_dtype").asString(null));
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw o.error(e.getMessage()); // a range check of the constructor, which names the key
+        }
+    }
+
+    /** {@code rope_scaling}: null, or {@code {"type" (or "rope_type"): "linear" | "dynamic", "factor": f}}. */
+    private static RopeScaling ropeScaling(ConfigValue v) {
+        if (!v.isPresent()) {
             return RopeScaling.NONE;
         }
-        if (!e.isJsonObject()) {
-            throw new IllegalArgumentException("rope_scaling must be null or an object {\"type\", \"factor\"}");
+        if (!v.isObject()) {
+            throw v.error("expected null or an object {\"type\", \"factor\"}");
         }
-        JsonObject o = e.getAsJsonObject();
-        JsonElement type = o.has("type") ? o.get("type") : o.get("rope_type");
-        if (type == null || !type.isJsonPrimitive() || !type.getAsJsonPrimitive().isString()) {
-            throw new IllegalArgumentException("rope_scaling.type must be \"linear\" or \"dynamic\"");
+        ConfigValue type = v.get("type").isPresent() ? v.get("type") : v.get("rope_type");
+        if (!type.isString()) {
+            throw v.get("type").error("expected \"linear\" or \"dynamic\"");
         }
-        RopeScaling.Type kind = switch (type.getAsString().toLowerCase(Locale.ROOT)) {
+        RopeScaling.Type kind = switch (type.asString().toLowerCase(Locale.ROOT)) {
             case "linear" -> RopeScaling.Type.LINEAR;
             case "dynamic" -> RopeScaling.Type.DYNAMIC;
-            default -> throw new IllegalArgumentException("rope_scaling.type '" + type.getAsString()
+            default -> throw type.error("'" + type.asString()
                     + "' is not supported (transformers 4.30-4.31 know linear and dynamic)");
         };
-        JsonElement factor = o.get("factor");
-        if (factor == null || !factor.isJsonPrimitive() || !factor.getAsJsonPrimitive().isNumber()) {
-            throw new IllegalArgumentException("rope_scaling.factor must be a number");
+        ConfigValue factor = v.get("factor");
+        try {
+            return new RopeScaling(kind, factor.asDouble());
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw factor.error(e.getMessage());
         }
-        return new RopeScaling(kind, factor.getAsDouble());
-    }
-
-    /** @return "key 'x' has the wrong type: " for the first key Gson cannot bind on its own, else "" */
-    private static String badKey(JsonObject root) {
-        Gson gson = new Gson();
-        for (Field field : Raw.class.getDeclaredFields()) {
-            SerializedName name = field.getAnnotation(SerializedName.class);
-            if (name == null || !root.has(name.value())) {
-                continue;
-            }
-            try {
-                gson.fromJson(root.get(name.value()), field.getType());
-            } catch (JsonParseException | NumberFormatException | IllegalStateException e) {
-                return "config.json key '" + name.value() + "' has the wrong type (" + root.get(name.value()) + "): ";
-            }
-        }
-        return "config.json does not bind to a LLaMA config: ";
     }
 
     /** {@code eos_token_id}: a number, or a list of numbers (LLaMA-3) whose first entry is taken; default 2. */
-    private static int eosTokenId(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
+    private static int eosTokenId(ConfigValue v) {
+        if (!v.isPresent()) {
             return 2;
         }
-        JsonElement first = e.isJsonArray() && e.getAsJsonArray().size() > 0 ? e.getAsJsonArray().get(0) : e;
-        if (!first.isJsonPrimitive() || !first.getAsJsonPrimitive().isNumber()) {
-            throw new IllegalArgumentException("eos_token_id must be a token id or a list of token ids, got " + e);
+        if (v.isArray()) {
+            List<ConfigValue> ids = v.elements();
+            if (ids.isEmpty()) {
+                throw v.error("expected a token id or a non-empty list of token ids");
+            }
+            return ids.get(0).asInt();
         }
-        return first.getAsInt();
-    }
-
-    private static <T> T required(String key, T value) {
-        if (value == null) {
-            throw new IllegalArgumentException("config.json lacks the required key '" + key + "'");
-        }
-        return value;
+        return v.asInt();
     }
 
     private static void requireToken(String key, int id, int vocabSize) {
@@ -327,26 +293,5 @@ public record LlamaConfig(
         if (value <= 0) {
             throw new IllegalArgumentException(key + " must be positive, got " + value);
         }
-    }
-
-    /** The JSON keys as Gson binds them; absent keys stay null. */
-    private static final class Raw {
-        @SerializedName("model_type") String modelType;
-        @SerializedName("hidden_act") String hiddenAct;
-        @SerializedName("vocab_size") Integer vocabSize;
-        @SerializedName("hidden_size") Integer hiddenSize;
-        @SerializedName("intermediate_size") Integer intermediateSize;
-        @SerializedName("num_hidden_layers") Integer numLayers;
-        @SerializedName("num_attention_heads") Integer numHeads;
-        @SerializedName("num_key_value_heads") Integer numKeyValueHeads;
-        @SerializedName("rms_norm_eps") Double rmsNormEps;
-        @SerializedName("rope_theta") Double ropeTheta;
-        @SerializedName("max_position_embeddings") Integer maxPositions;
-        @SerializedName("pretraining_tp") Integer pretrainingTp;
-        @SerializedName("tie_word_embeddings") Boolean tieWordEmbeddings;
-        @SerializedName("bos_token_id") Integer bosTokenId;
-        @SerializedName("eos_token_id") JsonElement eosTokenId;
-        @SerializedName("pad_token_id") Integer padTokenId;
-        @SerializedName("torch_dtype") String torchDtype;
     }
 }

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.seedj.core.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** config.json parsing: Hugging Face's defaults and clear errors naming the key. */
+/** config.json parsing: Hugging Face's defaults and clear errors naming the key's JSON path and the file. */
 class LlamaConfigTest {
     private static final String BASE = "\"hidden_size\": 64, \"intermediate_size\": 176, \"num_hidden_layers\": 2,"
             + " \"num_attention_heads\": 4, \"rms_norm_eps\": 1e-5, \"max_position_embeddings\": 256,"
@@ -69,5 +73,21 @@ class LlamaConfigTest {
         assertRejected("[1, 2]", "JSON object");
         assertRejected("{" + BASE + ", \"eos_token_id\": \"end\"}", "eos_token_id");
         assertRejected("{" + BASE + ", \"rms_norm_eps\": -1}", "rms_norm_eps");
+    }
+
+    @Test
+    void errorsNameTheJsonPathAndTheFile(@TempDir Path dir) throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("\"rope_scaling\": {\"type\": \"linear\","
+                + " \"factor\": \"big\"}"));
+        assertEquals("$.rope_scaling.factor", e.path());
+        e = assertThrows(ConfigException.class, () -> parse("\"eos_token_id\": [3, \"x\"], \"bos_token_id\": [1]"));
+        assertEquals("$.bos_token_id", e.path());
+        Path file = dir.resolve("config.json");
+        Files.writeString(file, "{" + BASE.replace("\"hidden_size\": 64", "\"hidden_size\": 6.5") + "}");
+        e = assertThrows(ConfigException.class, () -> LlamaConfig.load(file));
+        assertEquals("$.hidden_size", e.path());
+        assertTrue(e.getMessage().startsWith(file + ": $.hidden_size: expected an integer"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> LlamaConfig.load(dir.resolve("none.json")));
+        assertTrue(e.getMessage().contains("none.json") && e.getMessage().contains("no such file"), e.getMessage());
     }
 }
