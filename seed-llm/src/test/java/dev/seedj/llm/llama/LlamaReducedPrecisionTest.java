@@ -1,5 +1,6 @@
 package dev.seedj.llm.llama;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.core.weights.CheckpointException;
 import dev.seedj.core.weights.LibtorchOps;
+import dev.seedj.core.weights.StateDict;
 import dev.seedj.llm.LlmDtype;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.GenerationResult;
@@ -59,6 +62,22 @@ class LlamaReducedPrecisionTest {
                 Agreement a = compare(bf16, "bfloat16 from " + dir.getFileName());
                 assertTrue(a.tokens >= 0.8, a.toString());
                 assertTrue(a.maxLogitError < 0.05 * a.logitRange, a.toString());
+            }
+        }
+    }
+
+    @Test
+    void float16ShardsBecomeTheBfloat16RoundingOfTheirValues() {
+        Path fp16 = fx.dir.resolve("fp16");
+        try (LlamaModel bf16 = LlamaModel.load(fp16, LlamaLoadOptions.defaults().withDtype(LlmDtype.BFLOAT16));
+                StateDict shards = StateDict.open(fp16);
+                NDManager m = NDManager.newBaseManager()) {
+            for (String key : new String[] {"model.layers.1.mlp.gate_proj.weight", "model.embed_tokens.weight"}) {
+                float[] expected = LibtorchOps.toBfloat16(shards.get(key, m)).toType(DataType.FLOAT32, false)
+                        .toFloatArray(); // float16 -> exact float32 -> rounded to bfloat16
+                float[] actual = bf16.namedParameters().get(key).getArray().toType(DataType.FLOAT32, false)
+                        .toFloatArray();
+                assertArrayEquals(expected, actual, key);
             }
         }
     }
