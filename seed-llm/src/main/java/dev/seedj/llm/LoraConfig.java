@@ -9,6 +9,7 @@ import dev.seedj.core.config.ConfigValue;
 import dev.seedj.core.nn.lora.LoraTargets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -186,6 +187,31 @@ public final class LoraConfig implements LoraTargets {
     /** @return the {@code modules_to_save} entries (possibly empty) */
     public List<String> modulesToSave() {
         return modulesToSave;
+    }
+
+    /**
+     * Refuses an adapter made for another model family: every entry of an explicit {@code target_modules} list must
+     * name a module of the model (as a whole name or a dotted suffix), e.g. OPT's {@code fc1} is refused on LLaMA.
+     * A regular expression or {@code "all-linear"} is not checked.
+     *
+     * @param moduleNames the full names of the model's modules
+     * @param model what the model is, for the message (e.g. {@code "LLaMA model"})
+     * @throws IllegalArgumentException naming the listed modules the model lacks
+     */
+    public void requireListedTargets(Collection<String> moduleNames, String model) {
+        if (targetList == null) {
+            return;
+        }
+        List<String> missing = new ArrayList<>();
+        for (String target : targetList) {
+            if (moduleNames.stream().noneMatch(n -> n.equals(target) || n.endsWith("." + target))) {
+                missing.add(target);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("the adapter's target_modules list " + missing + ", which this " + model
+                    + " does not have: the adapter was made for another model");
+        }
     }
 
     /** @return PEFT's {@code ensure_weight_tying}: a saved copy of a tied matrix serves both embeddings and head */

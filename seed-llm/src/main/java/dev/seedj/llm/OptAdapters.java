@@ -35,7 +35,9 @@ final class OptAdapters {
      * @return the modules the adapter wraps in it
      */
     static Map<String, LoraInjector.Site> resolve(OptForCausalLm net, LoraConfig lora) {
-        return INJECTOR.resolve(net, lora);
+        Map<String, LoraInjector.Site> sites = INJECTOR.resolve(net, lora);
+        lora.requireListedTargets(net.namedBlocks().keySet(), "OPT model");
+        return sites;
     }
 
     /**
@@ -74,13 +76,14 @@ final class OptAdapters {
                 String module = name.substring(0, name.length() - LoraAdapter.LORA_A.length());
                 if (!plan.containsKey(module)) {
                     throw new IllegalArgumentException("adapter tensor '" + key + "' belongs to '" + module
-                            + "', which the adapter config does not target in this model");
+                            + "', which the adapter config does not target in this OPT model (was the adapter"
+                            + " made for another model?)");
                 }
                 loraTensors.put(name, value);
             } else {
                 if (!baseArrays.containsKey(name) && !name.equals(headKey)) {
                     throw new IllegalArgumentException("adapter tensor '" + key
-                            + "' matches no parameter of this OPT model");
+                            + "' matches no parameter of this OPT model (was the adapter made for another model?)");
                 }
                 overrides.put(name, value);
             }

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * parameters and may run concurrently, each with its own {@link KvCache}. {@link #resizeTokenEmbeddings},
  * {@link #withAdapter}, {@link #merge()} and {@link #close()} must not race with forward passes.
  */
-public final class OptModel implements CausalLanguageModel, AutoCloseable {
+public final class OptModel implements AdaptableLanguageModel<OptModel> {
     private static final Logger LOG = LoggerFactory.getLogger(OptModel.class);
     private final NDManager manager;
     private final OptModel source;
@@ -130,6 +130,29 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
     }
 
     /**
+     * Loads a Hugging Face OPT directory in the given {@link LlmDtype}: float32, bfloat16
+     * ({@link #load(Path, Device, ComputeType)}) or weight-only int8 (loaded in float32, then
+     * {@link #quantizeInt8()}).
+     *
+     * @param dir holds {@code config.json} and the weights
+     * @param device where the weights live
+     * @param dtype how the weights are kept
+     * @return the model
+     */
+    public static OptModel load(Path dir, Device device, LlmDtype dtype) {
+        OptModel model = load(dir, device, dtype.computeType());
+        if (dtype.int8Weights()) {
+            try {
+                model.quantizeInt8();
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+        return model;
+    }
+
+    /**
      * Builds a model from a config and already opened weights (e.g. one particular file of a directory that
      * has both {@code model.safetensors} and {@code pytorch_model.bin}). Checkpoints saved from
      * {@code OPTModel} (keys {@code decoder.*}) are accepted as well as {@code OPTForCausalLM} ones
@@ -207,8 +230,10 @@ public final class OptModel implements CausalLanguageModel, AutoCloseable {
      *
      * @param lora the adapter config
      * @return full module name -> rank and scaling, in model order
-     * @throws IllegalArgumentException if it targets a module LoRA is not supported on, or none
+     * @throws IllegalArgumentException if it targets a module LoRA is not supported on, lists a module this model lacks,
+     *     or targets none
      */
+    @Override
     public Map<String, LoraInjector.Site> loraTargets(LoraConfig lora) {
         return OptAdapters.resolve(checkOpen(), lora);
     }

@@ -84,26 +84,42 @@ abstract class FileStateDict extends AbstractStateDict {
     @Override
     public final NDArray get(String key, NDManager manager, ComputeType type) {
         TensorInfo info = info(key);
-        if (type != ComputeType.BFLOAT16 || info.dtype() != DType.BFLOAT16 || info.numel() == 0) {
+        if (type != ComputeType.BFLOAT16 || info.numel() == 0) {
             return StateDicts.toComputeType(get(key, manager), info, type);
         }
-        // the stored bytes are bfloat16 already: create them as 16-bit floats, then view them as bfloat16
+        if (info.dtype() == DType.BFLOAT16) {
+            // the stored bytes are bfloat16 already: create them as 16-bit floats, then view them as bfloat16
+            return LibtorchOps.viewAsBfloat16(sixteenBits(key, info, manager)); // the bits own the memory
+        }
+        if (info.dtype() == DType.FLOAT16) {
+            // 16 to 16 bits inside libtorch, never widened to float32 (a shard converts at its own size)
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray converted = LibtorchOps.toBfloat16(sixteenBits(key, info, scope));
+                converted.attach(manager);
+                return converted;
+            }
+        }
+        return StateDicts.toComputeType(get(key, manager), info, type);
+    }
+
+    /**
+     * A 16-bit tensor's stored bytes as a float16-typed array: over the mapped file where the format allows it,
+     * else over a copy in a direct buffer.
+     */
+    private NDArray sixteenBits(String key, TensorInfo info, NDManager manager) {
         int count = elementCount(key, info);
         Shape shape = new Shape(info.shape());
         ensureOpen();
         ByteBuffer mapped = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
                 ? mapInPlace(key, info, 2 * count)
                 : null;
-        NDArray bits;
         if (mapped != null) {
-            bits = FileMappings.wrap(mapped, shape, DataType.FLOAT16, manager);
-        } else {
-            ByteBuffer bytes = read(key, info, count);
-            ByteBuffer direct = ByteBuffer.allocateDirect(2 * count).order(ByteOrder.nativeOrder());
-            direct.asShortBuffer().put(bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer());
-            bits = FileMappings.keep(direct, shape, DataType.FLOAT16, manager);
+            return FileMappings.wrap(mapped, shape, DataType.FLOAT16, manager);
         }
-        return LibtorchOps.viewAsBfloat16(bits); // bits stay open in the manager: they own the memory
+        ByteBuffer bytes = read(key, info, count);
+        ByteBuffer direct = ByteBuffer.allocateDirect(2 * count).order(ByteOrder.nativeOrder());
+        direct.asShortBuffer().put(bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer());
+        return FileMappings.keep(direct, shape, DataType.FLOAT16, manager);
     }
 
     @Override

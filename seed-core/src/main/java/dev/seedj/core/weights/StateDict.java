@@ -66,7 +66,8 @@ public interface StateDict extends AutoCloseable {
      * Reads one tensor for a model computing in {@code type}: as {@link #get(String, NDManager)} for float32 and for
      * non-floating tensors; floating tensors become bfloat16 for {@link ComputeType#BFLOAT16}, created directly from
      * the stored bytes when they are bfloat16 already (zero-copy where the file allows it) and converted inside
-     * libtorch otherwise ({@link LibtorchOps}: DJL's {@code toType(BFLOAT16)} aborts the JVM).
+     * libtorch otherwise ({@link LibtorchOps}: DJL's {@code toType(BFLOAT16)} aborts the JVM); float16 tensors are
+     * converted from their stored 16 bits, never widened to a float32 copy.
      *
      * @param key tensor name
      * @param manager owns the returned array

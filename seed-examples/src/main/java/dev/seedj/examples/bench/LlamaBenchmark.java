@@ -5,11 +5,11 @@ import static dev.seedj.examples.bench.MarkdownRows.row;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.core.nn.KvCache;
+import dev.seedj.llm.LlmDtype;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.Generator;
 import dev.seedj.llm.llama.LlamaConfig;
@@ -28,13 +28,15 @@ import java.util.SplittableRandom;
  * The LLaMA loading and decoding benchmark of issue 16: a LLaMA-7B-shaped model (4096 wide, 32 layers, 32 heads,
  * MLP 11008, SEED-LLaMA's vocabulary 40194) with random float16 weights written as Hugging Face's sharded
  * {@code pytorch_model-0000k-of-0000n.bin} + index (10 GB shards, as released), then loaded with
- * {@link LlamaModel#load(Path, LlamaLoadOptions)}: load time, resident memory after loading and its peak, the
- * prefill of a 64-token prompt and the batch-1 decode rate with the KV cache, against the bandwidth bound (weight
- * bytes one decoded token reads / the copy bandwidth libtorch reaches with all cores, read + written, measured in
- * the same run).
+ * {@link LlamaModel#load(Path, LlamaLoadOptions)} in the chosen dtype (bfloat16 by default: float16 shards rounded
+ * to bfloat16 tensor by tensor; int8: each linear weight quantised as soon as it is read): load time, resident memory
+ * after loading and its peak, the prefill of a 64-token prompt and the batch-1 decode rate with the KV cache, against
+ * the bandwidth bound (weight bytes one decoded token reads in that dtype / the copy bandwidth libtorch reaches with
+ * all cores, read + written, measured in the same run).
  *
  * <p>Run: {@code java -cp seed-examples.jar dev.seedj.examples.bench.LlamaBenchmark [--dir D] [--layers N]
- * [--hidden H] [--heads A] [--intermediate I] [--vocab V] [--shard-gb G] [--dtype float32|bfloat16] [--steps S]}.
+ * [--hidden H] [--heads A] [--intermediate I] [--vocab V] [--shard-gb G] [--dtype float32|bfloat16|int8]
+ * [--steps S]}.
  * Defaults are the 7B shape in {@code /tmp/seedj-llama-bench}; the checkpoint is written once and reused while its
  * config is unchanged. A model that cannot fit in memory in the chosen dtype is refused before loading, and the
  * benchmark prints the refusal. A tiny run for checking:
@@ -67,7 +69,7 @@ public final class LlamaBenchmark {
                 a.getOrDefault("hidden", "4096"), a.getOrDefault("intermediate", "11008"),
                 a.getOrDefault("layers", "32"), a.getOrDefault("heads", "32"), a.getOrDefault("vocab", "40194"));
         LlamaConfig config = LlamaConfig.parse(configJson);
-        DataType dtype = "bfloat16".equals(a.get("dtype")) ? DataType.BFLOAT16 : DataType.FLOAT32;
+        LlmDtype dtype = LlmDtype.parse(a.getOrDefault("dtype", "bfloat16"));
         int steps = Integer.parseInt(a.getOrDefault("steps", "32"));
         long shardBytes = (long) (Double.parseDouble(a.getOrDefault("shard-gb", "10")) * 1e9);
         StringBuilder s = new StringBuilder("| measurement | value |\n| --- | --- |\n");
@@ -84,7 +86,7 @@ public final class LlamaBenchmark {
         }
         ensureCheckpoint(dir, configJson, config, shardBytes, s);
         long start = System.nanoTime();
-        try (LlamaModel model = LlamaModel.load(dir, LlamaLoadOptions.defaults().withComputeType(dtype))) {
+        try (LlamaModel model = LlamaModel.load(dir, LlamaLoadOptions.defaults().withDtype(dtype))) {
             row(s, "load (" + dtype + ")", format("%.1f s", (System.nanoTime() - start) / 1e9));
             long weightBytes = MemoryFit.weightBytes(config, dtype);
             row(s, "weights in memory", format("%.1f MB", weightBytes / 1e6));
@@ -96,9 +98,9 @@ public final class LlamaBenchmark {
             // measured last, so that its 1 GiB of buffers does not count in the peaks above
             double copyGbs = copyGbs();
             row(s, "copy bandwidth, 512 MiB in libtorch (read + write)", format("%.1f GB/s", copyGbs));
-            // every matrix and norm is read once per token; of embed_tokens only one row
-            long bytesPerToken = (config.parameterCount() - (long) config.vocabSize() * config.hiddenSize())
-                    * dtype.getNumOfBytes();
+            // every matrix (with its int8 scales) and norm is read once per token; of embed_tokens only one row
+            long embedBytes = (long) config.vocabSize() * config.hiddenSize() * (dtype == LlmDtype.BFLOAT16 ? 2 : 4);
+            long bytesPerToken = weightBytes - embedBytes;
             double bound = copyGbs * 1e9 / bytesPerToken;
             row(s, "weight bytes read per decoded token", format("%.1f MB", bytesPerToken / 1e6));
             row(s, "bandwidth bound, batch 1 (copy bandwidth / bytes per token)", format("%.2f tokens/s", bound));

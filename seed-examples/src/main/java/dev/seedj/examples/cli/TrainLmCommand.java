@@ -11,13 +11,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code seed train-lm}: tunes SEED-OPT with a LoRA adapter ({@link LoraTraining}) on a JSONL set of
+ * {@code seed train-lm}: tunes SEED-OPT or SEED-LLaMA with a LoRA adapter ({@link LoraTraining}) on a JSONL set of
  * causal-LM examples, and saves the adapter in PEFT's layout.
  *
  * <p>Not thread-safe (one instance per command-line run).
  */
 @Command(name = "train-lm", mixinStandardHelpOptions = true,
-        description = {"Tunes SEED-OPT with LoRA and saves a PEFT adapter.",
+        description = {"Tunes SEED-OPT or SEED-LLaMA (the model folder decides) with LoRA and saves a PEFT adapter.",
             "Spec: JSON with model, lora (r, lora_alpha, target_modules, ...), training (learning_rate, "
                 + "total_steps, batch_size, output_dir, ...). Data: JSONL lines {\"prompt\", \"target\"} (images "
                 + "written as <img><img_00012>...</img>), {\"prompt_ids\", \"target_ids\"} or {\"input_ids\", \"labels\"}."})

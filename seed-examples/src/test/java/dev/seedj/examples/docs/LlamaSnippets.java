@@ -1,11 +1,15 @@
 package dev.seedj.examples.docs;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.seedj.llm.LlmDtype;
+import dev.seedj.llm.OptModel;
 import dev.seedj.llm.generation.GenerationConfig;
 import dev.seedj.llm.generation.GenerationResult;
 import dev.seedj.llm.generation.Generator;
 import dev.seedj.core.image.ImagePreprocessor;
+import dev.seedj.llm.llama.LlamaLoadOptions;
 import dev.seedj.llm.llama.LlamaModel;
 import dev.seedj.multimodal.SeedLlama;
 import dev.seedj.multimodal.SeedMultimodalModel;
@@ -51,5 +55,17 @@ final class LlamaSnippets {
             System.out.println(Arrays.toString(codes) + " -> " + conditioning.length + " x " + conditioning[0].length);
         }
         // end snippet
+    }
+
+    /** @return the dtypes of a LLaMA model loaded in bfloat16 and the parsed name, and an int8 OPT model's logits */
+    static Object[] dtypes(Path dir, Path optDir) {
+        // snippet:dtype
+        LlamaModel llama = LlamaModel.load(dir, LlamaLoadOptions.defaults().withDtype(LlmDtype.BFLOAT16));
+        OptModel opt = OptModel.load(optDir, Engine.getInstance().defaultDevice(), LlmDtype.INT8);
+        LlmDtype dtype = LlmDtype.parse("bfloat16"); // float32 | bfloat16 | int8 (fp32, bf16 accepted)
+        // end snippet
+        try (llama; opt; NDManager m = NDManager.newBaseManager()) {
+            return new Object[] {llama.dtype(), dtype, opt.logits(new long[][] {{2, 5, 9}}, null, m).getShape()};
+        }
     }
 }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import dev.seedj.llm.LlmDtype;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,5 +63,13 @@ class LlamaSnippetsTest {
         Files.writeString(dir.resolve("config.json"), Files.readString(Oracle.path("llama-tiny", "config.json"))
                 .replace("\"max_position_embeddings\": 256", "\"max_position_embeddings\": 128"));
         return dir;
+    }
+
+    @Test
+    void dtypeSnippetLoadsBfloat16LlamaAndInt8Opt() {
+        Object[] out = LlamaSnippets.dtypes(Oracle.path("llama-tiny"), Oracle.path("opt-tiny"));
+        assertEquals(LlmDtype.BFLOAT16, out[0]);
+        assertEquals(LlmDtype.BFLOAT16, out[1]);
+        assertEquals(3, ((Shape) out[2]).get(1));
     }
 }

@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,11 +64,13 @@ final class LlamaCheckpoint {
      * @param rotary the rotary embedding of the config, to compare stored {@code inv_freq} buffers with
      * @param conversion reads a tensor in the compute dtype
      * @param manager owns the loaded arrays; the caller closes it if this throws
+     * @param afterRead called with each parameter's name right after its array is set (e.g. to quantise it before
+     *     the next tensor is read)
      * @return what was loaded and what was ignored
      * @throws CheckpointException naming the file and key of a missing shard, missing key or shape mismatch
      */
     static LoadReport load(Path dir, LlamaForCausalLm network, LlamaRotaryEmbedding rotary,
-            WeightConversion conversion, NDManager manager) {
+            WeightConversion conversion, NDManager manager, Consumer<String> afterRead) {
         Map<Path, List<String>> plan = plan(dir);
         Map<String, Parameter> params = network.namedParameters();
         Map<String, Shape> shapes = network.declaredShapes();
@@ -81,6 +84,7 @@ final class LlamaCheckpoint {
                     if (p != null && !loaded.contains(key)) {
                         NDArray array = conversion.read(weights, key, manager);
                         p.setArray(array);
+                        afterRead.accept(key);
                         loaded.add(key);
                     }
                 }

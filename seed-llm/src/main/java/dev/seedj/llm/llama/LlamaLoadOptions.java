@@ -2,34 +2,33 @@ package dev.seedj.llm.llama;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.types.DataType;
+import dev.seedj.llm.LlmDtype;
 
 /**
- * How {@link LlamaModel#load(java.nio.file.Path, LlamaLoadOptions)} loads a checkpoint: the device, the dtype the
- * weights are converted to while they are read (the compute dtype), and the memory the weights may take.
+ * How {@link LlamaModel#load(java.nio.file.Path, LlamaLoadOptions)} loads a checkpoint: the device, how the weights
+ * are kept in memory ({@link LlmDtype}: float32, bfloat16, or weight-only int8), and the memory the weights may take.
  *
- * <p>Only {@link DataType#FLOAT32} compute is available in this version: 16-bit checkpoints are widened tensor by
- * tensor while loading. The memory check ({@link MemoryFit}) already sizes any dtype, so a 16-bit compute path
- * slots in as another {@link WeightConversion}.
+ * <p>Weights are converted tensor by tensor while their shard is read: a float16 checkpoint loaded in bfloat16
+ * never exists in float32 as a whole, and int8 layers are quantised as soon as their weight is read.
  *
  * <p>Immutable and thread-safe.
  *
  * @param device where the weights live
- * @param computeType the dtype of the weights in memory
+ * @param dtype how the weights are kept in memory
  * @param memoryLimitBytes the memory the model may use; 0 means the machine's physical memory
  */
-public record LlamaLoadOptions(Device device, DataType computeType, long memoryLimitBytes) {
+public record LlamaLoadOptions(Device device, LlmDtype dtype, long memoryLimitBytes) {
 
     /**
      * Validates the options.
      *
      * @param device where the weights live
-     * @param computeType the dtype of the weights in memory
+     * @param dtype how the weights are kept in memory
      * @param memoryLimitBytes the memory the model may use; 0 means the machine's physical memory
      */
     public LlamaLoadOptions {
-        if (device == null || computeType == null) {
-            throw new IllegalArgumentException("device and compute type are required");
+        if (device == null || dtype == null) {
+            throw new IllegalArgumentException("device and dtype are required");
         }
         if (memoryLimitBytes < 0) {
             throw new IllegalArgumentException("memory limit must not be negative, got " + memoryLimitBytes);
@@ -38,7 +37,7 @@ public record LlamaLoadOptions(Device device, DataType computeType, long memoryL
 
     /** @return the default device, float32 weights, the machine's memory as the limit */
     public static LlamaLoadOptions defaults() {
-        return new LlamaLoadOptions(Engine.getInstance().defaultDevice(), DataType.FLOAT32, 0);
+        return new LlamaLoadOptions(Engine.getInstance().defaultDevice(), LlmDtype.FLOAT32, 0);
     }
 
     /**
@@ -46,14 +45,14 @@ public record LlamaLoadOptions(Device device, DataType computeType, long memoryL
      * @return these options with that limit
      */
     public LlamaLoadOptions withMemoryLimit(long limitBytes) {
-        return new LlamaLoadOptions(device, computeType, limitBytes);
+        return new LlamaLoadOptions(device, dtype, limitBytes);
     }
 
     /**
-     * @param type the dtype of the weights in memory
-     * @return these options with that compute dtype
+     * @param type how the weights are kept in memory
+     * @return these options with that dtype
      */
-    public LlamaLoadOptions withComputeType(DataType type) {
+    public LlamaLoadOptions withDtype(LlmDtype type) {
         return new LlamaLoadOptions(device, type, memoryLimitBytes);
     }
 
@@ -62,6 +61,6 @@ public record LlamaLoadOptions(Device device, DataType computeType, long memoryL
      * @return these options on that device
      */
     public LlamaLoadOptions withDevice(Device target) {
-        return new LlamaLoadOptions(target, computeType, memoryLimitBytes);
+        return new LlamaLoadOptions(target, dtype, memoryLimitBytes);
     }
 }

@@ -2,7 +2,9 @@ package dev.seedj.llm.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.seedj.core.weights.LibtorchOps;
 
 /**
  * Rotary position embeddings as transformers' {@code LlamaRotaryEmbedding} (and its linear and dynamic-NTK
@@ -95,12 +97,15 @@ final class LlamaRotaryEmbedding {
     /**
      * {@code x * cos + rotate_half(x) * sin}, where {@code rotate_half(x) = cat(-x[..., half:], x[..., :half])}.
      *
-     * @param x [B, heads, T, dim]
+     * @param x [B, heads, T, dim], float32 or bfloat16
      * @param cos [B, 1, T, dim]
      * @param sin [B, 1, T, dim]
-     * @return [B, heads, T, dim]
+     * @return [B, heads, T, dim], of {@code x}'s type
      */
     static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+        if (LibtorchOps.isBfloat16(x)) { // rotated in float32, then rounded once
+            return LibtorchOps.toBfloat16(apply(x.toType(DataType.FLOAT32, false), cos, sin));
+        }
         long half = x.getShape().get(3) / 2;
         NDArray x1 = x.get("..., :{}", half); // [B, heads, T, half]
         NDArray x2 = x.get("..., {}:", half);

@@ -1,14 +1,14 @@
 package dev.seedj.llm.llama;
 
-import ai.djl.ndarray.types.DataType;
+import dev.seedj.llm.LlmDtype;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
 /**
- * The memory check run before a LLaMA checkpoint is read: the weights in the compute dtype
- * ({@link LlamaConfig#parameterCount()} x bytes per element) plus {@link #RUNTIME_RESERVE_BYTES} for the JVM,
- * libtorch, the KV cache and activations must fit in the limit, else loading is refused up front with both sizes
- * in the message. The machine's memory is the physical memory the JVM reports (its container limit in a
+ * The memory check run before a LLaMA checkpoint is read: the weights as the chosen {@link LlmDtype} keeps them
+ * ({@link #weightBytes}) plus {@link #RUNTIME_RESERVE_BYTES} for the JVM, libtorch, the KV cache and activations must
+ * fit in the limit, else loading is refused up front with both sizes in the message (and, when int8 weights would
+ * fit, what they need). The machine's memory is the physical memory the JVM reports (its container limit in a
  * container).
  *
  * <p>Stateless and thread-safe.
@@ -16,16 +16,34 @@ import java.util.Locale;
 public final class MemoryFit {
     /** Memory kept free for the JVM heap, libtorch, the KV cache and activations: 1.5 GiB. */
     public static final long RUNTIME_RESERVE_BYTES = 3L << 29;
+    private static final long FLOAT32_BYTES = 4;
 
     private MemoryFit() {}
 
     /**
+     * The bytes of all weights as {@code dtype} keeps them: every parameter in 4 (float32) or 2 (bfloat16) bytes; for
+     * int8, every linear matrix in 1 byte plus a float32 scale per output row, the embeddings and norms in float32
+     * (with tied embeddings the output layer is an int8 copy of the embedding matrix).
+     *
      * @param config the architecture
-     * @param computeType the dtype of the weights in memory
-     * @return the bytes of all weights in that dtype
+     * @param dtype how the weights are kept
+     * @return the bytes
      */
-    public static long weightBytes(LlamaConfig config, DataType computeType) {
-        return Math.multiplyExact(config.parameterCount(), (long) computeType.getNumOfBytes());
+    public static long weightBytes(LlamaConfig config, LlmDtype dtype) {
+        if (!dtype.int8Weights()) {
+            long perElement = dtype == LlmDtype.BFLOAT16 ? 2 : FLOAT32_BYTES;
+            return Math.multiplyExact(config.parameterCount(), perElement);
+        }
+        long d = config.hiddenSize();
+        long kv = (long) config.numKeyValueHeads() * config.headDim();
+        long inner = config.intermediateSize();
+        long vocab = config.vocabSize();
+        long layerMatrices = 2 * d * d + 2 * kv * d + 3 * inner * d; // q, o; k, v; gate, up, down
+        long layerRows = 2 * d + 2 * kv + 2 * inner + d; // one scale per output row
+        long layers = config.numLayers();
+        long int8 = layers * (layerMatrices + FLOAT32_BYTES * layerRows) + vocab * d + FLOAT32_BYTES * vocab; // + head
+        long float32 = FLOAT32_BYTES * (vocab * d + (2 * layers + 1) * d); // embed_tokens, the RMSNorm gains
+        return int8 + float32;
     }
 
     /** @return the machine's physical memory as the JVM sees it (the container limit inside a container) */
@@ -38,24 +56,35 @@ public final class MemoryFit {
      * Refuses a model that cannot fit.
      *
      * @param config the architecture
-     * @param computeType the dtype of the weights in memory
+     * @param dtype how the weights are to be kept
      * @param limitBytes the memory available; 0 means {@link #machineBytes()}
-     * @throws ModelDoesNotFitException if weights plus the reserve exceed the limit
+     * @throws ModelDoesNotFitException if weights plus the reserve exceed the limit; the message says what the model
+     *     needs, what is available and, if int8 weights would fit, that {@code dtype int8} runs it
      */
-    public static void check(LlamaConfig config, DataType computeType, long limitBytes) {
+    public static void check(LlamaConfig config, LlmDtype dtype, long limitBytes) {
         long available = limitBytes > 0 ? limitBytes : machineBytes();
-        long weights = weightBytes(config, computeType);
+        long weights = weightBytes(config, dtype);
         long required = weights + RUNTIME_RESERVE_BYTES;
-        if (required > available) {
-            throw new ModelDoesNotFitException(String.format(Locale.ROOT,
-                    "this LLaMA model does not fit: %,d parameters in %s need %s of weights + %s runtime reserve = %s,"
-                            + " but only %s is available (%s); %s",
-                    config.parameterCount(), computeType, gib(weights), gib(RUNTIME_RESERVE_BYTES), gib(required),
-                    gib(available), limitBytes > 0 ? "the configured limit" : "the machine's memory",
-                    computeType.getNumOfBytes() > 2 ? "use a 16-bit or 8-bit compute dtype, or more memory"
-                            : "use 8-bit weights or more memory"),
-                    required, available);
+        if (required <= available) {
+            return;
         }
+        long int8Required = weightBytes(config, LlmDtype.INT8) + RUNTIME_RESERVE_BYTES;
+        String advice;
+        if (dtype.int8Weights()) {
+            advice = "it needs more memory";
+        } else if (int8Required <= available) {
+            advice = String.format(Locale.ROOT, "with int8 weights (dtype \"int8\", --dtype int8) it needs %s and fits",
+                    gib(int8Required));
+        } else {
+            advice = String.format(Locale.ROOT, "even int8 weights would need %s: it needs more memory",
+                    gib(int8Required));
+        }
+        throw new ModelDoesNotFitException(String.format(Locale.ROOT,
+                "this LLaMA model does not fit: %,d parameters in %s need %s of weights + %s runtime reserve = %s,"
+                        + " but only %s is available (%s); %s",
+                config.parameterCount(), dtype, gib(weights), gib(RUNTIME_RESERVE_BYTES), gib(required),
+                gib(available), limitBytes > 0 ? "the configured limit" : "the machine's memory", advice),
+                required, available);
     }
 
     private static String gib(long bytes) {

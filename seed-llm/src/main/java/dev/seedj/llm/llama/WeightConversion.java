@@ -2,8 +2,9 @@ package dev.seedj.llm.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import dev.seedj.core.weights.ComputeType;
 import dev.seedj.core.weights.StateDict;
+import dev.seedj.llm.LlmDtype;
 
 /**
  * Turns one checkpoint tensor into the array the model computes with, converting its dtype on the way, so that a
@@ -15,6 +16,11 @@ import dev.seedj.core.weights.StateDict;
 interface WeightConversion {
     /** Float32 compute: any floating checkpoint dtype widened exactly ({@link StateDict#get}). */
     WeightConversion FLOAT32 = StateDict::get;
+    /**
+     * bfloat16 compute: bfloat16 tensors are used as stored, float16 and float32 ones are rounded to bfloat16 in
+     * libtorch ({@link StateDict#get(String, NDManager, ComputeType)}).
+     */
+    WeightConversion BFLOAT16 = (shard, key, manager) -> shard.get(key, manager, ComputeType.BFLOAT16);
 
     /**
      * @param shard the open checkpoint file holding {@code key}
@@ -25,15 +31,11 @@ interface WeightConversion {
     NDArray read(StateDict shard, String key, NDManager manager);
 
     /**
-     * @param computeType the dtype the weights are to have in memory
-     * @return the conversion to it
-     * @throws IllegalArgumentException for a dtype without a conversion in this version
+     * @param dtype how the weights are to be kept in memory
+     * @return the conversion to its compute type (int8 weights are read as float32 and quantised by the model's
+     *     int8 layers right after each is read)
      */
-    static WeightConversion to(DataType computeType) {
-        if (computeType == DataType.FLOAT32) {
-            return FLOAT32;
-        }
-        throw new IllegalArgumentException("compute dtype " + computeType + " is not available in this version: "
-                + "LLaMA weights load as float32 (16-bit checkpoints are widened while loading)");
+    static WeightConversion to(LlmDtype dtype) {
+        return dtype.computeType() == ComputeType.BFLOAT16 ? BFLOAT16 : FLOAT32;
     }
 }

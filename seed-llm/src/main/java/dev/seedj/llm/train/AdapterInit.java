@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.lora.LoraInjector;
+import dev.seedj.llm.AdaptableLanguageModel;
 import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.LoraConfig;
-import dev.seedj.llm.OptModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -28,7 +28,7 @@ public final class AdapterInit {
     private AdapterInit() {}
 
     /**
-     * @param base the model to adapt (without adapter)
+     * @param base the model to adapt (without adapter), OPT or LLaMA
      * @param config what to train: rank, alpha, target modules, modules to save
      * @param start tensors to start from (e.g. a saved adapter), or null for a fresh adapter
      * @param seed seeds the {@code lora_A} initialisation
@@ -36,7 +36,8 @@ public final class AdapterInit {
      * @throws IllegalArgumentException if the config targets no module LoRA supports in this model, or saves a module it
      *     lacks
      */
-    public static LoraAdapter initial(OptModel base, LoraConfig config, LoraAdapter start, long seed) {
+    public static LoraAdapter initial(AdaptableLanguageModel<?> base, LoraConfig config, LoraAdapter start,
+            long seed) {
         if (base.adapterConfig() != null) {
             throw new IllegalArgumentException("the base model already carries an adapter");
         }

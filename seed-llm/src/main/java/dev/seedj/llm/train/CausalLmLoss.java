@@ -4,10 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.seedj.core.nn.GraphConstants;
-import dev.seedj.llm.OptModel;
+import dev.seedj.llm.AdaptableLanguageModel;
 
 /**
- * The causal language-modelling loss of {@code OPTForCausalLM(input_ids, attention_mask, labels).loss}: the
+ * The causal language-modelling loss of {@code OPTForCausalLM(input_ids, attention_mask, labels).loss} (and
+ * {@code LlamaForCausalLM}'s, the same formula): the
  * logits at position {@code i} are scored against the label at {@code i + 1}, and
  * {@code CrossEntropyLoss(ignore_index=-100)} averages {@code -log p(label)} over every labelled position of the
  * whole batch (not per row).
@@ -22,17 +23,17 @@ public final class CausalLmLoss {
     private CausalLmLoss() {}
 
     /**
-     * @param model the language model (with or without adapter)
+     * @param model the language model, OPT or LLaMA (with or without adapter)
      * @param batch the batch
      * @param manager owns the result and every intermediate array
      * @return the mean loss, float32 [], on the autograd graph
      * @throws IllegalArgumentException if the batch has no labelled position after the first column, or a label is
      *     outside the vocabulary
      */
-    public static NDArray compute(OptModel model, LmBatch batch, NDManager manager) {
+    public static NDArray compute(AdaptableLanguageModel<?> model, LmBatch batch, NDManager manager) {
         int b = batch.size();
         int t = batch.length();
-        int vocab = model.config().vocabSize();
+        int vocab = model.vocabSize();
         boolean[] predicts = new boolean[b * t]; // [B, T]: position i is scored against label i + 1
         long[] targets = new long[batch.targetCount()];
         int n = 0;

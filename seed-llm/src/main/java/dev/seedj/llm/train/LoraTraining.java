@@ -1,16 +1,20 @@
 package dev.seedj.llm.train;
 
 import ai.djl.nn.Parameter;
+import dev.seedj.core.config.ConfigValue;
 import dev.seedj.core.train.BatchIterator;
 import dev.seedj.core.train.LossTerms;
 import dev.seedj.core.train.TrainableParameter;
 import dev.seedj.core.train.TrainingConfig;
 import dev.seedj.core.train.TrainingLog;
 import dev.seedj.core.train.TrainingLoop;
+import dev.seedj.llm.AdaptableLanguageModel;
 import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.LoraConfig;
 import dev.seedj.llm.OptModel;
+import dev.seedj.llm.llama.LlamaModel;
 import dev.seedj.llm.text.TextTokenizer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry points for LoRA fine-tuning of an OPT language model (SEED-OPT) on multimodal sequences, for the
- * command-line tool and for programs. The base weights stay frozen; the LoRA factors of the targeted projections
- * and the copies of the {@code modules_to_save} modules (e.g. {@code embed_tokens}, whose image-token rows are
- * new) are trained with the causal-LM loss on the target span ({@link CausalLmLoss}), by
+ * Entry points for LoRA fine-tuning of an OPT (SEED-OPT) or LLaMA (SEED-LLaMA) language model on multimodal
+ * sequences, for the command-line tool and for programs; the spec's model folder decides which
+ * ({@code "model_type": "llama"} in its {@code config.json}, else OPT). The base weights stay frozen; the LoRA
+ * factors of the targeted projections and the copies of the {@code modules_to_save} modules (e.g.
+ * {@code embed_tokens}, whose image-token rows are new) are trained with the causal-LM loss on the target span ({@link CausalLmLoss}), by
  * {@link TrainingLoop} with AdamW. As Hugging Face's Trainer, weight decay applies to every trained matrix but
  * not to biases and LayerNorm weights. With tied embeddings, a saved {@code embed_tokens} copy serves the input
  * embeddings only and {@code lm_head} keeps the frozen base matrix (PEFT's default).
@@ -55,20 +60,23 @@ public final class LoraTraining {
      */
     public static Path train(LoraTrainingSpec spec, Path dataset, Path adapterOut) {
         Path out = adapterOut != null ? adapterOut : spec.training().outputDir().resolve(ADAPTER_DIR);
-        try (OptModel base = OptModel.load(spec.model());
-                TextTokenizer tokenizer = TextTokenizer.isPresent(spec.tokenizer()) ? TextTokenizer.load(spec.tokenizer()) : null;
+        try (TextTokenizer tokenizer = TextTokenizer.isPresent(spec.tokenizer()) ? TextTokenizer.load(spec.tokenizer()) : null;
                 LoraAdapter start = spec.adapter() == null ? null : LoraAdapter.load(spec.adapter())) {
-            if (spec.vocabSize() > 0) {
-                base.resizeTokenEmbeddings(spec.vocabSize());
-            }
-            List<LmExample> examples = LmDataset.read(dataset, tokenizer, base.config().eosTokenId(),
-                    base.config().maxPositions());
-            LOG.info("{} training examples from {}", examples.size(), dataset);
-            LoraConfig config = spec.lora() != null ? spec.lora() : start.config();
-            try (OptModel model = adapted(base, config, start, spec.initSeed())) {
-                train(model, examples, spec.training());
-                try (LoraAdapter trained = model.adapter()) {
-                    trained.save(out);
+            if (isLlama(spec.model())) {
+                try (LlamaModel base = LlamaModel.load(spec.model())) {
+                    if (spec.vocabSize() > 0 && spec.vocabSize() != base.vocabSize()) {
+                        throw new IllegalArgumentException("LoRA training spec: \"vocab_size\" " + spec.vocabSize()
+                                + " differs from the LLaMA model's " + base.vocabSize()
+                                + ": resizing the embeddings is supported for OPT models only");
+                    }
+                    trainAndSave(base, spec, dataset, tokenizer, start, out);
+                }
+            } else {
+                try (OptModel base = OptModel.load(spec.model())) {
+                    if (spec.vocabSize() > 0) {
+                        base.resizeTokenEmbeddings(spec.vocabSize());
+                    }
+                    trainAndSave(base, spec, dataset, tokenizer, start, out);
                 }
             }
         }
@@ -76,24 +84,47 @@ public final class LoraTraining {
         return out;
     }
 
+    private static <M extends AdaptableLanguageModel<M>> void trainAndSave(M base, LoraTrainingSpec spec, Path dataset,
+            TextTokenizer tokenizer, LoraAdapter start, Path out) {
+        List<LmExample> examples = LmDataset.read(dataset, tokenizer, base.eosTokenId(), base.maxPositions());
+        LOG.info("{} training examples from {}", examples.size(), dataset);
+        LoraConfig config = spec.lora() != null ? spec.lora() : start.config();
+        try (M model = adapted(base, config, start, spec.initSeed())) {
+            train(model, examples, spec.training());
+            try (LoraAdapter trained = model.adapter()) {
+                trained.save(out);
+            }
+        }
+    }
+
+    /** @return whether the model folder's {@code config.json} says {@code "model_type": "llama"} (else OPT) */
+    private static boolean isLlama(Path modelDir) {
+        Path config = modelDir.resolve("config.json");
+        return Files.isRegularFile(config)
+                && "llama".equals(ConfigValue.readFile(config, v -> v.get("model_type").asString("")));
+    }
+
     /**
-     * The base model with a starting adapter applied ({@link AdapterInit}), ready for {@link #train(OptModel, List,
-     * TrainingConfig)}.
+     * The base model with a starting adapter applied ({@link AdapterInit}), ready for
+     * {@link #train(AdaptableLanguageModel, List, TrainingConfig)}.
      *
-     * @param base the frozen model
+     * @param base the frozen model (OPT or LLaMA, float32)
      * @param config what to train
      * @param start tensors to start from, or null
      * @param initSeed seeds fresh {@code lora_A} matrices
+     * @param <M> the model type
      * @return the adapted model (closed with, or before, {@code base})
      */
-    public static OptModel adapted(OptModel base, LoraConfig config, LoraAdapter start, long initSeed) {
+    public static <M extends AdaptableLanguageModel<M>> M adapted(M base, LoraConfig config, LoraAdapter start,
+            long initSeed) {
         try (LoraAdapter initial = AdapterInit.initial(base, config, start, initSeed)) {
             return base.withAdapter(initial);
         }
     }
 
     /**
-     * Trains an adapted model's adapter in place; {@link OptModel#adapter()} then returns the trained adapter.
+     * Trains an adapted model's adapter in place; {@link AdaptableLanguageModel#adapter()} then returns the trained
+     * adapter.
      *
      * @param model a model with an adapter ({@link #adapted})
      * @param examples the training set (shuffled per epoch with the config's seed)
@@ -101,12 +132,12 @@ public final class LoraTraining {
      * @return the log of the run
      * @throws IllegalArgumentException if the model has no adapter
      */
-    public static TrainingLog train(OptModel model, List<LmExample> examples, TrainingConfig config) {
+    public static TrainingLog train(AdaptableLanguageModel<?> model, List<LmExample> examples, TrainingConfig config) {
         Map<String, Parameter> trainable = model.adapterParameters();
         if (trainable.isEmpty()) {
             throw new IllegalArgumentException("the model has no adapter to train: apply one with adapted(...)");
         }
-        long pad = model.config().padTokenId();
+        long pad = model.padTokenId();
         BatchIterator<LmExample> batches = new BatchIterator<>(examples.size(), examples::get, config.batchSize(),
                 config.seed(), true);
         try (TrainingLoop<List<LmExample>> loop = TrainingLoop.<List<LmExample>>builder(config)

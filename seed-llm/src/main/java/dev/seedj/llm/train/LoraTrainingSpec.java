@@ -9,10 +9,10 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * What a LoRA fine-tuning run of an OPT model needs besides its data, as one JSON file:
+ * What a LoRA fine-tuning run of an OPT or LLaMA model needs besides its data, as one JSON file:
  * <pre>
  * {
- *   "model": "models/seed-opt-2.7b",      // required: Hugging Face OPT folder (config.json + weights)
+ *   "model": "models/seed-opt-2.7b",      // required: Hugging Face OPT or LLaMA folder
  *   "tokenizer": "models/seed-opt-2.7b",  // text examples only; default: the model folder
  *   "adapter": "runs/old/adapter",        // optional: continue from this PEFT adapter
  *   "lora": {                             // adapter_config.json fields; required without "adapter"
@@ -20,7 +20,7 @@ import java.util.Set;
  *     "target_modules": ["q_proj", "v_proj"],
  *     "modules_to_save": ["embed_tokens"]
  *   },
- *   "vocab_size": 58282,                  // optional: resize the embeddings first (new image tokens)
+ *   "vocab_size": 58282,                  // optional (OPT only): resize the embeddings first
  *   "init_seed": 0,                       // seeds the lora_A initialisation, default 0
  *   "training": { ... }                   // required: a TrainingConfig (learning_rate, total_steps, ...)
  * }
@@ -35,7 +35,7 @@ import java.util.Set;
  *
  * <p>Immutable and thread-safe.
  *
- * @param model the OPT folder
+ * @param model the OPT or LLaMA folder
  * @param tokenizer the tokenizer folder
  * @param adapter the adapter to continue from, or null
  * @param lora the adapter config to train, or null to take the starting adapter's
@@ -52,7 +52,7 @@ public record LoraTrainingSpec(Path model, Path tokenizer, Path adapter, LoraCon
     /**
      * Checks that the model, the training settings and an adapter config or a starting adapter are given.
      *
-     * @param model the OPT folder
+     * @param model the OPT or LLaMA folder
      * @param tokenizer the tokenizer folder
      * @param adapter the adapter to continue from, or null
      * @param lora the adapter config to train, or null to take the starting adapter's

@@ -2,15 +2,16 @@ package dev.seedj.llm.llama;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.seedj.core.weights.CheckpointException;
 import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
+import dev.seedj.llm.LlmDtype;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -187,16 +188,22 @@ class LlamaLoadingTest {
     }
 
     @Test
-    void a13bConfigIsRefusedUpFrontOn24GigabytesIn32And16Bits() {
-        for (DataType type : new DataType[] {DataType.FLOAT32, DataType.BFLOAT16, DataType.FLOAT16}) {
+    void a13bConfigIsRefusedUpFrontOn24GigabytesIn32And16BitsButFitsInInt8() {
+        for (LlmDtype type : new LlmDtype[] {LlmDtype.FLOAT32, LlmDtype.BFLOAT16}) {
             ModelDoesNotFitException e = assertThrows(ModelDoesNotFitException.class,
                     () -> MemoryFit.check(config13b(), type, 24 * GIB));
             assertTrue(e.requiredBytes() > 24 * GIB && e.availableBytes() == 24 * GIB);
             assertTrue(e.getMessage().contains("24.0 GiB") && e.getMessage().contains("configured limit"),
                     e.getMessage());
+            assertTrue(e.getMessage().contains("with int8 weights") && e.getMessage().contains("14.3 GiB"),
+                    e.getMessage());
         }
-        assertDoesNotThrow(() -> MemoryFit.check(config7b(), DataType.BFLOAT16, 24 * GIB));
-        assertThrows(ModelDoesNotFitException.class, () -> MemoryFit.check(config7b(), DataType.FLOAT32, 24 * GIB));
+        assertDoesNotThrow(() -> MemoryFit.check(config13b(), LlmDtype.INT8, 24 * GIB));
+        assertDoesNotThrow(() -> MemoryFit.check(config7b(), LlmDtype.BFLOAT16, 24 * GIB));
+        assertThrows(ModelDoesNotFitException.class, () -> MemoryFit.check(config7b(), LlmDtype.FLOAT32, 24 * GIB));
+        ModelDoesNotFitException tooSmall = assertThrows(ModelDoesNotFitException.class,
+                () -> MemoryFit.check(config13b(), LlmDtype.INT8, 8 * GIB));
+        assertTrue(tooSmall.getMessage().contains("needs more memory"), tooSmall.getMessage());
     }
 
     @Test
@@ -210,11 +217,11 @@ class LlamaLoadingTest {
     }
 
     @Test
-    void aComputeTypeWithoutAConversionIsRefusedBeforeLoading() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LlamaModel.load(fx.dir, LlamaLoadOptions.defaults().withComputeType(DataType.INT32)));
-        assertTrue(e.getMessage().contains("INT32") || e.getMessage().contains("int32"), e.getMessage());
-        assertArrayEquals(new long[] {8514, 64},
-                reference.namedParameters().get("model.embed_tokens.weight").getArray().getShape().getShape());
+    void anUnknownDtypeIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LlmDtype.parse("int32"));
+        assertTrue(e.getMessage().contains("int32") && e.getMessage().contains("int8"), e.getMessage());
+        assertEquals(LlmDtype.BFLOAT16, LlmDtype.parse("bf16"));
+        assertEquals(LlmDtype.INT8, LlmDtype.parse("INT8"));
+        assertEquals("bfloat16", LlmDtype.BFLOAT16.configName());
     }
 }
