@@ -1,5 +1,6 @@
 package dev.seedj.multimodal;
 
+import dev.seedj.core.batch.ItemResult;
 import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.PromptTemplates;
@@ -44,6 +45,8 @@ public final class SeedOpt implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SeedOpt.class);
     /** Rows an OPT embedding table may have beyond its text vocabulary without image tokens (padding to 8). */
     private static final int VOCABULARY_PADDING = 8;
+    /** Prompts per language-model batch in {@link #caption(List)} and {@link #captionEach(List)}. */
+    public static final int MAX_CAPTION_BATCH = 16;
 
     private final OptModel base;
     private final OptModel model;
@@ -160,30 +163,90 @@ public final class SeedOpt implements AutoCloseable {
     }
 
     /**
-     * Captions several images in one batch: the images are tokenized together and their prompts go through
-     * the language model as one left-padded batch (greedy, like {@link #caption(BufferedImage)}, which gives the
-     * same captions one at a time).
+     * Captions several images in batches: the images are tokenized together and their prompts go through
+     * the language model as left-padded batches of up to {@value #MAX_CAPTION_BATCH} (greedy, like
+     * {@link #caption(BufferedImage)}, which gives the same captions one at a time). All or nothing: see
+     * {@link #captionEach(List)} for one result or error per image.
      *
      * @param images any images
      * @return one caption per image, in order
      * @throws IllegalArgumentException if the list is empty or holds null
+     * @throws RuntimeException the first image's error, if an image cannot be captioned
      */
     public List<String> caption(List<BufferedImage> images) {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("no image to caption");
         }
-        int[][] codes = this.images.tokenize(images);
-        List<long[]> prompts = new ArrayList<>(codes.length);
-        for (int[] c : codes) {
-            prompts.add(templates.captionIds(text, c));
-        }
-        int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
-        int[][] tokens = generator.generate(prompts, completionConfig(longest), null).tokens();
-        List<String> captions = new ArrayList<>(tokens.length);
-        for (int[] row : tokens) {
-            captions.add(decodeCompletion(row));
+        List<String> captions = new ArrayList<>(images.size());
+        for (ItemResult<String> r : captionEach(images)) {
+            captions.add(r.value());
         }
         return captions;
+    }
+
+    /**
+     * Captions images one result per image, batched as {@link #caption(List)} does: an image that cannot be
+     * tokenized (null, failing its preprocessing) gets its own failure, a language-model batch that fails fails
+     * its images only, and every other image gets its caption.
+     *
+     * @param images any images
+     * @return per image in list order: its caption, or why it has none
+     */
+    public List<ItemResult<String>> captionEach(List<BufferedImage> images) {
+        return captionCodes(this.images.tokenizeEach(images));
+    }
+
+    /**
+     * Reads and captions image files one result per file ({@link SeedTokenizer#tokenizeFiles}): a missing or
+     * unreadable file gets its own failure naming it, every other file its caption.
+     *
+     * @param files image files
+     * @return per file in list order: its caption, or why it has none
+     */
+    public List<ItemResult<String>> captionFiles(List<Path> files) {
+        return captionCodes(images.tokenizeFiles(files));
+    }
+
+    /** Captions every tokenized item, the others keep their failure. */
+    private List<ItemResult<String>> captionCodes(List<ItemResult<int[]>> codes) {
+        List<ItemResult<String>> out = new ArrayList<>(codes.size());
+        List<Integer> pending = new ArrayList<>(MAX_CAPTION_BATCH);
+        List<long[]> prompts = new ArrayList<>(MAX_CAPTION_BATCH);
+        for (int i = 0; i < codes.size(); i++) {
+            out.add(null);
+            ItemResult<long[]> prompt = codes.get(i).map(c -> templates.captionIds(text, c));
+            if (!prompt.isSuccess()) {
+                out.set(i, ItemResult.failure(prompt.error().orElseThrow()));
+                continue;
+            }
+            pending.add(i);
+            prompts.add(prompt.value());
+            if (pending.size() == MAX_CAPTION_BATCH) {
+                completeBatch(pending, prompts, out);
+                pending.clear();
+                prompts.clear();
+            }
+        }
+        if (!pending.isEmpty()) {
+            completeBatch(pending, prompts, out);
+        }
+        return out;
+    }
+
+    /** Greedy completions of left-padded prompts into {@code out} at their indices; a failure fails the batch. */
+    private void completeBatch(List<Integer> indices, List<long[]> prompts, List<ItemResult<String>> out) {
+        try {
+            int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+            int[][] tokens = generator.generate(prompts, completionConfig(longest), null).tokens();
+            for (int k = 0; k < tokens.length; k++) {
+                int[] row = tokens[k];
+                out.set(indices.get(k), ItemResult.success(row).map(this::decodeCompletion));
+            }
+        } catch (RuntimeException e) {
+            for (int index : indices) {
+                out.set(index, ItemResult.failure(e));
+            }
+        }
     }
 
     /**
