@@ -56,7 +56,8 @@ public final class LoraTraining {
     public static Path train(LoraTrainingSpec spec, Path dataset, Path adapterOut) {
         Path out = adapterOut != null ? adapterOut : spec.training().outputDir().resolve(ADAPTER_DIR);
         try (OptModel base = OptModel.load(spec.model());
-                TextTokenizer tokenizer = TextTokenizer.isPresent(spec.tokenizer()) ? TextTokenizer.load(spec.tokenizer()) : null;
+                TextTokenizer tokenizer = TextTokenizer.isPresent(spec.tokenizer()) ? TextTokenizer.forModel(
+                        spec.tokenizer(), spec.vocabSize() > 0 ? spec.vocabSize() : base.config().vocabSize()) : null;
                 LoraAdapter start = spec.adapter() == null ? null : LoraAdapter.load(spec.adapter())) {
             if (spec.vocabSize() > 0) {
                 base.resizeTokenEmbeddings(spec.vocabSize());
