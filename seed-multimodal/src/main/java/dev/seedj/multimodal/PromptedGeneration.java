@@ -1,5 +1,6 @@
 package dev.seedj.multimodal;
 
+import dev.seedj.core.batch.ItemResult;
 import dev.seedj.llm.CausalLanguageModel;
 import dev.seedj.llm.PromptTemplates;
 import dev.seedj.llm.Vocabulary;
@@ -8,6 +9,7 @@ import dev.seedj.llm.generation.Generator;
 import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.image.BufferedImage;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,18 +59,60 @@ final class PromptedGeneration {
         if (pictures.isEmpty()) {
             throw new IllegalArgumentException("no image to caption");
         }
-        int[][] codes = images.tokenize(pictures);
-        List<long[]> prompts = new ArrayList<>(codes.length);
-        for (int[] c : codes) {
-            prompts.add(templates.captionIds(text, c));
-        }
-        int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
-        int[][] tokens = generator.generate(prompts, completionConfig(longest), null).tokens();
-        List<String> captions = new ArrayList<>(tokens.length);
-        for (int[] row : tokens) {
-            captions.add(decodeCompletion(row));
+        List<String> captions = new ArrayList<>(pictures.size());
+        for (ItemResult<String> r : captionEach(pictures)) {
+            captions.add(r.value()); // all or nothing: the first failure is thrown
         }
         return captions;
+    }
+
+    List<ItemResult<String>> captionEach(List<BufferedImage> pictures) {
+        return captionCodes(images.tokenizeEach(pictures));
+    }
+
+    List<ItemResult<String>> captionFiles(List<Path> files) {
+        return captionCodes(images.tokenizeFiles(files));
+    }
+
+    /** Captions every tokenized item in left-padded batches; the others keep their failure. */
+    private List<ItemResult<String>> captionCodes(List<ItemResult<int[]>> codes) {
+        List<ItemResult<String>> out = new ArrayList<>(codes.size());
+        List<Integer> pending = new ArrayList<>(SeedMultimodalModel.MAX_CAPTION_BATCH);
+        List<long[]> prompts = new ArrayList<>(SeedMultimodalModel.MAX_CAPTION_BATCH);
+        for (int i = 0; i < codes.size(); i++) {
+            out.add(null);
+            ItemResult<long[]> prompt = codes.get(i).map(c -> templates.captionIds(text, c));
+            if (!prompt.isSuccess()) {
+                out.set(i, ItemResult.failure(prompt.error().orElseThrow()));
+                continue;
+            }
+            pending.add(i);
+            prompts.add(prompt.value());
+            if (pending.size() == SeedMultimodalModel.MAX_CAPTION_BATCH) {
+                completeBatch(pending, prompts, out);
+                pending.clear();
+                prompts.clear();
+            }
+        }
+        if (!pending.isEmpty()) {
+            completeBatch(pending, prompts, out);
+        }
+        return out;
+    }
+
+    /** Greedy completions of left-padded prompts into {@code out} at their indices; a failure fails the batch. */
+    private void completeBatch(List<Integer> indices, List<long[]> prompts, List<ItemResult<String>> out) {
+        try {
+            int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+            int[][] tokens = generator.generate(prompts, completionConfig(longest), null).tokens();
+            for (int k = 0; k < tokens.length; k++) {
+                out.set(indices.get(k), ItemResult.success(tokens[k]).map(this::decodeCompletion));
+            }
+        } catch (RuntimeException e) {
+            for (int index : indices) {
+                out.set(index, ItemResult.failure(e));
+            }
+        }
     }
 
     String answer(BufferedImage image, String question) {

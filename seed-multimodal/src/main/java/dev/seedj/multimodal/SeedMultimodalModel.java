@@ -1,5 +1,6 @@
 package dev.seedj.multimodal;
 
+import dev.seedj.core.batch.ItemResult;
 import dev.seedj.llm.PromptTemplates;
 import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.text.TextTokenizer;
@@ -31,6 +32,9 @@ import java.util.Objects;
  * <p>Implementations are thread-safe for these calls; {@link #close()} must not race with them.
  */
 public interface SeedMultimodalModel extends AutoCloseable {
+    /** Prompts per language-model batch in {@link #caption(List)} and {@link #captionEach(List)}. */
+    int MAX_CAPTION_BATCH = 16;
+
 
     /**
      * Loads the SEED model of a language-model directory, of the family its {@code config.json} names
@@ -65,14 +69,36 @@ public interface SeedMultimodalModel extends AutoCloseable {
     String caption(BufferedImage image);
 
     /**
-     * Captions several images in one batch: the images are tokenized together and their prompts go through the
-     * language model as one left-padded batch (greedy, so the captions equal {@link #caption(BufferedImage)}'s).
+     * Captions several images in batches: the images are tokenized together and their prompts go through the
+     * language model as left-padded batches of up to {@value #MAX_CAPTION_BATCH} (greedy, so the captions equal
+     * {@link #caption(BufferedImage)}'s). All or nothing: see {@link #captionEach(List)} for one result or error
+     * per image.
      *
      * @param images any images
      * @return one caption per image, in order
      * @throws IllegalArgumentException if the list is empty or holds null
+     * @throws RuntimeException the first image's error, if an image cannot be captioned
      */
     List<String> caption(List<BufferedImage> images);
+
+    /**
+     * Captions images one result per image, batched as {@link #caption(List)} does: an image that cannot be
+     * tokenized (null, failing its preprocessing) gets its own failure, a language-model batch that fails fails
+     * its images only, and every other image gets its caption.
+     *
+     * @param images any images
+     * @return per image in list order: its caption, or why it has none
+     */
+    List<ItemResult<String>> captionEach(List<BufferedImage> images);
+
+    /**
+     * Reads and captions image files one result per file ({@link SeedTokenizer#tokenizeFiles}): a missing or
+     * unreadable file gets its own failure naming it, every other file its caption.
+     *
+     * @param files image files
+     * @return per file in list order: its caption, or why it has none
+     */
+    List<ItemResult<String>> captionFiles(List<Path> files);
 
     /**
      * @param image any image

@@ -1,5 +1,6 @@
 package dev.seedj.multimodal;
 
+import dev.seedj.core.batch.ItemResult;
 import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.PromptTemplates;
@@ -153,6 +154,16 @@ public final class SeedOpt implements SeedMultimodalModel {
     @Override
     public List<String> caption(List<BufferedImage> images) {
         return generation.caption(images);
+    }
+
+    @Override
+    public List<ItemResult<String>> captionEach(List<BufferedImage> images) {
+        return generation.captionEach(images);
+    }
+
+    @Override
+    public List<ItemResult<String>> captionFiles(List<Path> files) {
+        return generation.captionFiles(files);
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import com.google.gson.JsonObject;
+import dev.seedj.core.batch.ItemResult;
 import dev.seedj.core.testing.Oracle;
 import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.OptModel;
@@ -201,6 +202,37 @@ class SeedOptTest {
         List<String> batched = seed.caption(List.of(picture, other, picture));
         assertEquals(List.of(seed.caption(picture), seed.caption(other), seed.caption(picture)), batched);
         assertThrows(IllegalArgumentException.class, () -> seed.caption(List.of()));
+    }
+
+    @Test
+    void oneCaptionOrErrorPerItem(@TempDir Path dir) throws Exception {
+        String expected = seed.caption(picture);
+        List<BufferedImage> withNull = new java.util.ArrayList<>(List.of(picture, picture));
+        withNull.add(1, null);
+        List<ItemResult<String>> each = seed.captionEach(withNull);
+        assertEquals(3, each.size());
+        assertEquals(expected, each.get(0).value());
+        assertEquals("images[1] is null", each.get(1).errorMessage());
+        assertEquals(expected, each.get(2).value());
+        IllegalArgumentException whole = assertThrows(IllegalArgumentException.class, () -> seed.caption(withNull));
+        assertEquals("images[1] is null", whole.getMessage());
+
+        Path good = dir.resolve("good.png");
+        javax.imageio.ImageIO.write(picture, "png", good.toFile());
+        Path broken = Files.writeString(dir.resolve("broken.jpg"), "not a picture");
+        List<ItemResult<String>> files = seed.captionFiles(List.of(good, broken, dir.resolve("none.png")));
+        assertEquals(expected, files.get(0).value());
+        assertFalse(files.get(1).isSuccess());
+        assertTrue(files.get(1).errorMessage().startsWith(broken.toString()), files.get(1).errorMessage());
+        assertEquals(dir.resolve("none.png") + ": file not found", files.get(2).errorMessage());
+    }
+
+    @Test
+    void moreImagesThanOneLanguageModelBatch() {
+        List<BufferedImage> many = java.util.Collections.nCopies(SeedMultimodalModel.MAX_CAPTION_BATCH + 2, picture);
+        List<String> captions = seed.caption(many);
+        assertEquals(many.size(), captions.size());
+        assertEquals(java.util.Collections.nCopies(many.size(), seed.caption(picture)), captions);
     }
 
     @Test

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.batch.ItemResult;
 import dev.seedj.core.image.ImagePreprocessor;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.train.Gradients;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +28,7 @@ import java.util.Objects;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -257,6 +260,87 @@ public final class SeedTokenizer implements AutoCloseable {
             System.arraycopy(codes, 0, out, start, codes.length);
         }
         return out;
+    }
+
+    /**
+     * Tokenizes images one result per image: an image that cannot be tokenized (null, or failing its
+     * preprocessing) gets its own failure and the others their codes, batched as {@link #tokenize(List)} does.
+     *
+     * @param images any images
+     * @return per image in list order: its codes, or why it has none
+     */
+    public List<ItemResult<int[]>> tokenizeEach(List<BufferedImage> images) {
+        Objects.requireNonNull(images, "images");
+        return tokenizeEach(images.size(), i -> {
+            if (images.get(i) == null) {
+                throw new IllegalArgumentException("images[" + i + "] is null");
+            }
+            return images.get(i);
+        });
+    }
+
+    /**
+     * Reads and tokenizes image files, one result per file: a file that is missing or not a readable image gets
+     * its own failure ({@link dev.seedj.core.image.ImageDecodeException} naming the file) and the others their
+     * codes, batched as {@link #tokenize(List)} does. Files are read batch by batch, so memory does not grow
+     * with the number of files.
+     *
+     * @param files image files
+     * @return per file in list order: its codes, or why it has none
+     */
+    public List<ItemResult<int[]>> tokenizeFiles(List<Path> files) {
+        Objects.requireNonNull(files, "files");
+        return tokenizeEach(files.size(), i -> ImagePreprocessor.decode(files.get(i)));
+    }
+
+    /**
+     * Loads and preprocesses each input on its own (a failure stays with its input), then encodes them in batches
+     * of up to {@link #MAX_BATCH}; a batch whose forward pass fails fails each of its images.
+     */
+    private List<ItemResult<int[]>> tokenizeEach(int count, IntFunction<BufferedImage> load) {
+        acquire().unlock(); // a closed tokenizer is the caller's error, not every item's
+        List<ItemResult<int[]>> out = new ArrayList<>(count);
+        List<Integer> pending = new ArrayList<>(MAX_BATCH);
+        List<float[]> pixels = new ArrayList<>(MAX_BATCH);
+        for (int i = 0; i < count; i++) {
+            out.add(null);
+            try {
+                pixels.add(preprocessor.toCHW(load.apply(i))); // [3, S, S]
+                pending.add(i);
+            } catch (RuntimeException e) { // unreadable, null, or failing its preprocessing
+                out.set(i, ItemResult.failure(e));
+            }
+            if (pending.size() == MAX_BATCH) {
+                encodeBatch(pending, pixels, out);
+                pending.clear();
+                pixels.clear();
+            }
+        }
+        if (!pending.isEmpty()) {
+            encodeBatch(pending, pixels, out);
+        }
+        return out;
+    }
+
+    /** Encodes preprocessed images as one batch into {@code out} at their indices. */
+    private void encodeBatch(List<Integer> indices, List<float[]> pixels, List<ItemResult<int[]>> out) {
+        int s = config.imageSize();
+        int perImage = 3 * s * s;
+        float[] batch = new float[perImage * pixels.size()]; // [b, 3, S, S]
+        for (int b = 0; b < pixels.size(); b++) {
+            System.arraycopy(pixels.get(b), 0, batch, b * perImage, perImage);
+        }
+        try {
+            int[][] codes = inference(work -> toIntRows(model.encode(
+                    work.create(batch, new Shape(pixels.size(), 3, s, s)), StageRecorder.NONE).codes()));
+            for (int b = 0; b < codes.length; b++) {
+                out.set(indices.get(b), ItemResult.success(codes[b]));
+            }
+        } catch (RuntimeException e) {
+            for (int index : indices) {
+                out.set(index, ItemResult.failure(e));
+            }
+        }
     }
 
     /**

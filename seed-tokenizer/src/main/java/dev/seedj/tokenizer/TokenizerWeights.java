@@ -14,6 +14,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,18 @@ import org.slf4j.LoggerFactory;
 final class TokenizerWeights {
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerWeights.class);
     private static final int SHOWN = 20;
+    /**
+     * Checkpoint keys of parts SEED checkpoints carry but tokenizing and detokenizing never run (logged at DEBUG
+     * when ignored): the stage-2 reconstruction branch ({@code pos_embed}, {@code blocks.N}), the stage-1 text
+     * branch and contrastive heads ({@code Qformer.cls}, the word and position embeddings, the text feed-forward
+     * {@code intermediate} / {@code output} of each layer, {@code vision_proj}, {@code text_proj}, {@code temp}) and
+     * the generation head of the other version (v1's text head in a v2 model and the reverse).
+     */
+    static final Predicate<String> KNOWN_UNUSED = Pattern.compile("^(pos_embed$|blocks\\.\\d+\\.|Qformer\\.cls\\."
+            + "|Qformer\\.bert\\.embeddings\\.(word_embeddings|position_embeddings|position_ids)"
+            + "|Qformer\\.bert\\.encoder\\.layer\\.\\d+\\.(intermediate|output)\\.|vision_proj\\.|text_proj\\.|temp$"
+            + "|pos_embed_(image|text)$|blocks_(image|text)\\.|image_down\\.|distill_(image|text)_proj\\."
+            + "|reverse_tokens|Reverse_Qformer(_text)?\\.)").asPredicate();
 
     private TokenizerWeights() {}
 
@@ -45,8 +59,9 @@ final class TokenizerWeights {
             files.add(path.toString());
             try (StateDict raw = StateDict.open(path)) {
                 StateDict weights = file.prefix().isEmpty() ? raw : raw.withPrefix(file.prefix());
-                LoadReport report = StateDictLoader.load(model, weights, manager, name -> true);
-                LOG.info("{}: {} weights loaded, {} keys not used by the tokenizer", path,
+                LoadReport report = StateDictLoader.load(model, weights, manager, name -> true, ComputeType.FLOAT32,
+                        KNOWN_UNUSED);
+                LOG.debug("{}: {} weights loaded, {} keys not used by the tokenizer", path,
                         report.loaded().size(), report.unexpected().size());
             } catch (CheckpointException e) {
                 // the readers name the file already; the loader's shape errors do not
@@ -67,12 +82,13 @@ final class TokenizerWeights {
      */
     static void load(VisualTokenizerModel model, StateDict weights, NDManager manager, ComputeType dtype) {
         if (dtype == ComputeType.FLOAT32) {
-            StateDictLoader.load(model, weights, manager, name -> true);
+            StateDictLoader.load(model, weights, manager, name -> true, dtype, KNOWN_UNUSED);
         } else {
             // the small layers around the codebook stay float32: the nearest code is decided there
             StateDictLoader.load(model, weights.filter(name -> !VisualTokenizerModel.isCodebookSide(name)), manager,
-                    name -> true, dtype);
-            StateDictLoader.load(model, weights.filter(VisualTokenizerModel::isCodebookSide), manager, name -> true);
+                    name -> true, dtype, KNOWN_UNUSED);
+            StateDictLoader.load(model, weights.filter(VisualTokenizerModel::isCodebookSide), manager, name -> true,
+                    ComputeType.FLOAT32, KNOWN_UNUSED);
         }
         requireComplete(model, "the given state dict");
     }

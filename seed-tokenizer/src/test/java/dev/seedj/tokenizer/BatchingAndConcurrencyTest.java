@@ -2,14 +2,21 @@ package dev.seedj.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.seedj.core.batch.ItemResult;
+import dev.seedj.core.image.ImageDecodeException;
 import dev.seedj.core.testing.Oracle;
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -18,9 +25,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Acceptance 4: batched results equal one-by-one results; 4 threads get the same codes as one. */
 class BatchingAndConcurrencyTest {
@@ -63,6 +72,35 @@ class BatchingAndConcurrencyTest {
             assertArrayEquals(tokenizer.tokenize(images.get(i)), batched[i], "image " + i);
         }
         assertEquals(0, tokenizer.tokenize(List.of()).length);
+    }
+
+    @Test
+    void oneResultPerImageWhenSomeCannotBeTokenized(@TempDir Path dir) throws Exception {
+        int[][] expected = tokenizer.tokenize(images);
+        List<BufferedImage> withNull = new ArrayList<>(images);
+        withNull.add(3, null);
+        List<ItemResult<int[]>> each = tokenizer.tokenizeEach(withNull);
+        assertEquals(images.size() + 1, each.size());
+        assertFalse(each.get(3).isSuccess());
+        assertEquals("images[3] is null", each.get(3).errorMessage());
+        for (int i = 0, k = 0; i < each.size(); i++) {
+            if (i != 3) {
+                assertArrayEquals(expected[k++], each.get(i).value(), "image " + i);
+            }
+        }
+
+        Path good = dir.resolve("good.png");
+        ImageIO.write(images.get(0), "png", good.toFile());
+        Path broken = Files.writeString(dir.resolve("broken.png"), "not a picture");
+        Path missing = dir.resolve("missing.png");
+        List<ItemResult<int[]>> files = tokenizer.tokenizeFiles(List.of(broken, good, missing, good));
+        assertEquals(4, files.size());
+        assertTrue(files.get(0).errorMessage().startsWith(broken.toString()), files.get(0).errorMessage());
+        assertInstanceOf(ImageDecodeException.class, files.get(0).error().orElseThrow());
+        assertEquals(missing + ": file not found", files.get(2).errorMessage());
+        assertArrayEquals(expected[0], files.get(1).value());
+        assertArrayEquals(expected[0], files.get(3).value());
+        assertThrows(ImageDecodeException.class, () -> files.get(2).value());
     }
 
     @Test

@@ -71,6 +71,26 @@ public final class StateDictLoader {
      */
     public static LoadReport load(SeedBlock block, StateDict weights, NDManager manager, Predicate<String> optional,
             ComputeType type) {
+        return load(block, weights, manager, optional, type, null);
+    }
+
+    /**
+     * Loads the parameters of {@code block} from {@code weights}, for a caller that knows which checkpoint keys its
+     * model never reads (e.g. a tokenizer checkpoint's training-only branches): those are logged at DEBUG, any other
+     * ignored key at WARN, as it may mean the checkpoint and the model do not match. (The other overloads log every
+     * ignored key at INFO.)
+     *
+     * @param block the block to fill
+     * @param weights tensors named as the block's {@link SeedBlock#namedParameters()}
+     * @param manager owns the loaded arrays (usually the model's manager)
+     * @param optional parameters that may be absent (they keep their current array, or are initialised)
+     * @param type the compute type of the loaded parameters
+     * @param knownUnused checkpoint keys the model is known not to use
+     * @return what was loaded and what was left over
+     * @throws CheckpointException naming every missing required parameter, or the first shape mismatch
+     */
+    public static LoadReport load(SeedBlock block, StateDict weights, NDManager manager, Predicate<String> optional,
+            ComputeType type, Predicate<String> knownUnused) {
         Map<String, Parameter> params = block.namedParameters();
         Map<String, Shape> shapes = block.declaredShapes();
         List<String> missing = new ArrayList<>();
@@ -105,15 +125,33 @@ public final class StateDictLoader {
                 unexpected.add(key);
             }
         }
-        if (!unexpected.isEmpty()) {
-            LOG.info("{}: ignored {} checkpoint key(s) the model does not use: {}",
-                    block.getClass().getSimpleName(), unexpected.size(), summarize(unexpected));
-        }
+        logIgnored(block.getClass().getSimpleName(), unexpected, knownUnused);
         if (!missingOptional.isEmpty()) {
             LOG.debug("{}: optional weights not in the checkpoint: {}",
                     block.getClass().getSimpleName(), summarize(missingOptional));
         }
         return new LoadReport(loaded, missingOptional, unexpected);
+    }
+
+    /** Logs the ignored keys: all at INFO without {@code knownUnused}, else the known ones at DEBUG, others at WARN. */
+    private static void logIgnored(String model, List<String> unexpected, Predicate<String> knownUnused) {
+        if (knownUnused == null) {
+            if (!unexpected.isEmpty()) {
+                LOG.info("{}: ignored {} checkpoint key(s) the model does not use: {}", model, unexpected.size(),
+                        summarize(unexpected));
+            }
+            return;
+        }
+        List<String> known = unexpected.stream().filter(knownUnused).toList();
+        List<String> other = unexpected.stream().filter(knownUnused.negate()).toList();
+        if (!known.isEmpty()) {
+            LOG.debug("{}: ignored {} checkpoint key(s) of parts the model does not run: {}", model, known.size(),
+                    summarize(known));
+        }
+        if (!other.isEmpty()) {
+            LOG.warn("{}: ignored {} unexpected checkpoint key(s) (is this checkpoint for this model?): {}", model,
+                    other.size(), summarize(other));
+        }
     }
 
     /**

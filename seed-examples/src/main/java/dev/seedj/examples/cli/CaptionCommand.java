@@ -1,9 +1,8 @@
 package dev.seedj.examples.cli;
 
-import java.awt.image.BufferedImage;
+import dev.seedj.core.batch.ItemResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,8 +13,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code seed caption}: describes images with SEED-OPT or SEED-LLaMA (each image becomes {@code <img>} + its codes +
- * {@code </img>} in the prompt). The readable images are captioned as one batch; an unreadable one gets its
- * own error line and the exit status is 1 at the end.
+ * {@code </img>} in the prompt) with {@link dev.seedj.multimodal.SeedMultimodalModel#captionFiles}: the readable
+ * images are captioned in batches; an unreadable one gets its own error line and the exit status is 1 at the end.
  *
  * <p>Not thread-safe (one instance per command-line run).
  */
@@ -36,31 +35,18 @@ public final class CaptionCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<Path> readable = new ArrayList<>();
-        List<BufferedImage> pictures = new ArrayList<>();
-        String[] problems = new String[images.size()];
-        for (int i = 0; i < images.size(); i++) {
-            try {
-                pictures.add(ImageInputs.read(images.get(i)));
-                readable.add(images.get(i));
-            } catch (CliException e) {
-                problems[i] = e.getMessage();
-            }
-        }
-        List<String> captions = List.of();
-        if (!pictures.isEmpty()) {
-            try (MultimodalModels opened = MultimodalModels.open(models)) {
-                captions = opened.model().caption(pictures);
-            }
+        List<ItemResult<String>> captions;
+        try (MultimodalModels opened = MultimodalModels.open(models)) {
+            captions = opened.model().captionFiles(images);
         }
         int failures = 0;
-        for (int i = 0, next = 0; i < images.size(); i++) {
-            if (problems[i] != null) {
+        for (int i = 0; i < images.size(); i++) {
+            ItemResult<String> caption = captions.get(i);
+            if (!caption.isSuccess()) {
                 failures++;
-                err.println(spec.qualifiedName() + ": " + problems[i]);
+                err.println(spec.qualifiedName() + ": " + caption.errorMessage());
             } else {
-                String caption = captions.get(next++);
-                out.println(images.size() == 1 ? caption : readable.get(next - 1) + "\t" + caption);
+                out.println(images.size() == 1 ? caption.value() : images.get(i) + "\t" + caption.value());
             }
         }
         return failures == 0 ? 0 : SeedCli.EXIT_FAILURE;

@@ -29,7 +29,7 @@ public final class ImageInputs {
     /**
      * @param inputs image files and folders
      * @return the image files in order: each input file, or a folder's image files sorted by path; an input
-     *     that does not exist is kept as it is, so that {@link #read} reports it in its place
+     *     that does not exist is kept as it is, so that reading it reports it in its place
      * @throws CliException if a folder holds no image
      */
     public static List<Path> expand(List<Path> inputs) {
@@ -54,12 +54,10 @@ public final class ImageInputs {
     /**
      * @param file an image file
      * @return its pixels
-     * @throws CliException naming the file if it cannot be read or decoded
+     * @throws CliException naming the file if it is missing or cannot be decoded, worded as the library's batch
+     *     calls word it ({@code cat.jpg: file not found})
      */
     public static BufferedImage read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new CliException("image " + file + " does not exist");
-        }
         try {
             return ImagePreprocessor.decode(file);
         } catch (ImageDecodeException e) {

@@ -14,13 +14,19 @@ import picocli.CommandLine.Option;
  * <p>Not thread-safe (filled by picocli, read by one command).
  */
 public final class ModelOptions {
+    /** The language model's sub-directory in a model bundle such as {@code models/seed-mini}. */
+    static final String BUNDLE_LLM_DIR = "llm";
+    /** The adapter's sub-directory in a model bundle. */
+    static final String BUNDLE_ADAPTER_DIR = "adapter";
+    private static final String ADAPTER_CONFIG = "adapter_config.json";
+
     @Mixin
     TokenizerModelOption tokenizer;
 
     @Option(names = "--llm", paramLabel = "DIR",
             description = "language model directory, SEED-OPT or SEED-LLaMA (Hugging Face config.json, whose model_type "
-                    + "opt or llama picks the family, + weights + text tokenizer); default: $SEEDJ_LLM, then the "
-                    + "bundled model")
+                    + "opt or llama picks the family, + weights + text tokenizer), or a bundle root such as "
+                    + "models/seed-mini; default: $SEEDJ_LLM, then the bundled model")
     Path llm;
 
     @Option(names = "--template", paramLabel = "FORMAT",
@@ -29,7 +35,8 @@ public final class ModelOptions {
     String template;
 
     @Option(names = "--adapter", paramLabel = "DIR",
-            description = "PEFT LoRA adapter directory applied to the language model (default: none)")
+            description = "PEFT LoRA adapter directory applied to the language model, or a bundle root such as "
+                    + "models/seed-mini for its adapter/ (default: none)")
     Path adapter;
 
     /** @return the image tokenizer's directory */
@@ -37,9 +44,10 @@ public final class ModelOptions {
         return tokenizer.tokenizerDir();
     }
 
-    /** @return the language model's directory */
+    /** @return the language model's directory: {@code --llm} (or a bundle root's {@code llm/}), else the default */
     public Path llmDir() {
-        return DefaultModels.existing(llm).orElseGet(() -> DefaultModels.ofProcess().llm());
+        return DefaultModels.existing(llm).map(dir -> inBundle(dir, BUNDLE_LLM_DIR, "config.json"))
+                .orElseGet(() -> DefaultModels.ofProcess().llm());
     }
 
     /**
@@ -57,11 +65,24 @@ public final class ModelOptions {
         }
     }
 
-    /** @return the adapter directory, if one was given */
+    /**
+     * @return the adapter directory ({@code --adapter}, or a bundle root's {@code adapter/}), if one was given
+     * @throws CliException if it holds no {@code adapter_config.json}
+     */
     public Optional<Path> adapterDir() {
-        if (adapter != null && !Files.isRegularFile(adapter.resolve("adapter_config.json"))) {
-            throw new CliException("adapter directory " + adapter + " has no adapter_config.json");
+        if (adapter == null) {
+            return Optional.empty();
         }
-        return Optional.ofNullable(adapter);
+        Path dir = inBundle(adapter, BUNDLE_ADAPTER_DIR, ADAPTER_CONFIG);
+        if (!Files.isRegularFile(dir.resolve(ADAPTER_CONFIG))) {
+            throw new CliException("adapter directory " + adapter + " has no " + ADAPTER_CONFIG);
+        }
+        return Optional.of(dir);
+    }
+
+    /** A model bundle root such as {@code models/seed-mini} stands for its part's sub-directory. */
+    private static Path inBundle(Path dir, String part, String marker) {
+        Path inside = dir.resolve(part);
+        return !Files.isRegularFile(dir.resolve(marker)) && Files.isRegularFile(inside.resolve(marker)) ? inside : dir;
     }
 }

@@ -2,11 +2,10 @@ package dev.seedj.examples.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.seedj.core.batch.ItemResult;
 import dev.seedj.tokenizer.SeedTokenizer;
-import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,25 +48,17 @@ public final class TokenizeCommand implements Callable<Integer> {
             for (int start = 0; start < files.size(); start += SeedTokenizer.MAX_BATCH) {
                 List<Path> chunk = files.subList(start, Math.min(files.size(), start + SeedTokenizer.MAX_BATCH));
                 // every input gets its line: the readable images are tokenized as one batch, the others reported
-                List<BufferedImage> images = new ArrayList<>();
-                String[] problems = new String[chunk.size()];
+                List<ItemResult<int[]>> results = tokenizer.tokenizeFiles(chunk);
                 for (int i = 0; i < chunk.size(); i++) {
-                    try {
-                        images.add(ImageInputs.read(chunk.get(i)));
-                    } catch (CliException e) {
-                        problems[i] = e.getMessage();
-                    }
-                }
-                int[][] codes = images.isEmpty() ? new int[0][] : tokenizer.tokenize(images);
-                for (int i = 0, next = 0; i < chunk.size(); i++) {
-                    if (problems[i] != null) {
+                    ItemResult<int[]> result = results.get(i);
+                    if (!result.isSuccess()) {
                         failures++;
-                        err.println(spec.qualifiedName() + ": " + problems[i]);
+                        err.println(spec.qualifiedName() + ": " + result.errorMessage());
                         if (json) {
-                            out.println(errorLine(chunk.get(i), problems[i]));
+                            out.println(errorLine(chunk.get(i), result.errorMessage()));
                         }
                     } else {
-                        int[] c = codes[next++];
+                        int[] c = result.value();
                         out.println(json ? jsonLine(chunk.get(i), c) : chunk.get(i) + "\t" + Codes.format(c));
                     }
                 }

@@ -25,12 +25,27 @@ class LanguageCommandsTest {
     private final String photo = Oracle.path("images", "cat_main.decoded.png").toString();
 
     @Test
-    void missingImageIsRefusedBeforeAnyModelLoads() {
-        assertEquals(List.of("seed caption: image nothing.png does not exist"),
-                CliRun.of("caption", "nothing.png").errLines());
+    void missingImageIsNamed() {
+        CliRun caption = CliRun.of("caption", "nothing.png");
+        assertEquals(SeedCli.EXIT_FAILURE, caption.status());
+        assertEquals(List.of("seed caption: nothing.png: file not found"), caption.errLines());
         CliRun ask = CliRun.of("ask", "nothing.png", "what colour is it?");
         assertEquals(SeedCli.EXIT_FAILURE, ask.status());
-        assertEquals(List.of("seed ask: image nothing.png does not exist"), ask.errLines());
+        assertEquals(List.of("seed ask: nothing.png: file not found"), ask.errLines());
+    }
+
+    @Test
+    void theBundleRootStandsForItsLlmAndAdapter() {
+        Path bundle = new DefaultModels(Path.of(""), java.util.Map.of()).tokenizer().getParent();
+        String example = bundle.resolve("example.png").toString();
+        CliRun viaRoot = CliRun.of("caption", "--model", bundle.toString(), "--llm", bundle.toString(), "--adapter",
+                bundle.toString(), example);
+        assertEquals(0, viaRoot.status(), viaRoot.err());
+        CliRun viaDirs = CliRun.of("caption", "--llm", bundle.resolve("llm").toString(), "--adapter",
+                bundle.resolve("adapter").toString(), example);
+        assertEquals(0, viaDirs.status(), viaDirs.err());
+        assertEquals(viaDirs.outLines(), viaRoot.outLines());
+        assertEquals(1, viaRoot.outLines().size());
     }
 
     @Test
@@ -59,7 +74,7 @@ class LanguageCommandsTest {
         assertEquals(SeedCli.EXIT_FAILURE, run.status());
         assertEquals(List.of(photo + "\t" + one.outLines().get(0), photo + "\t" + one.outLines().get(0)),
                 run.outLines());
-        assertEquals(List.of("seed caption: image no-such-picture.jpg does not exist"), run.errLines());
+        assertEquals(List.of("seed caption: no-such-picture.jpg: file not found"), run.errLines());
     }
 
     private static String[] concat(String[] models, String... images) {

@@ -68,7 +68,7 @@ class TokenizeCommandTest {
     void missingFileFailsWithOneLineNamingIt() {
         CliRun run = CliRun.of("tokenize", "--model", OracleCases.demoModel().toString(), "no-such-picture.jpg");
         assertEquals(SeedCli.EXIT_FAILURE, run.status());
-        assertEquals(List.of("seed tokenize: image no-such-picture.jpg does not exist"), run.errLines());
+        assertEquals(List.of("seed tokenize: no-such-picture.jpg: file not found"), run.errLines());
         assertEquals("", run.out());
     }
 
@@ -92,13 +92,13 @@ class TokenizeCommandTest {
         assertTrue(run.outLines().stream().allMatch(l -> l.startsWith(good + "\t")), run.out());
         assertEquals(2, run.errLines().size(), run.err());
         assertTrue(run.errLines().get(0).contains("notes.png"), run.err());
-        assertEquals("seed tokenize: image no-such-picture.jpg does not exist", run.errLines().get(1));
+        assertEquals("seed tokenize: no-such-picture.jpg: file not found", run.errLines().get(1));
         CliRun json = CliRun.of("tokenize", "--json", "--model", model, good, "no-such-picture.jpg");
         assertEquals(SeedCli.EXIT_FAILURE, json.status());
         assertEquals(2, json.outLines().size(), json.out());
         JsonObject error = JsonParser.parseString(json.outLines().get(1)).getAsJsonObject();
         assertEquals("no-such-picture.jpg", error.get("file").getAsString());
-        assertEquals("image no-such-picture.jpg does not exist", error.get("error").getAsString());
+        assertEquals("no-such-picture.jpg: file not found", error.get("error").getAsString());
         assertTrue(JsonParser.parseString(json.outLines().get(0)).getAsJsonObject().has("codes"));
     }
 

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.seedj.core.train.BertWordPieceTokenizer;
 import dev.seedj.core.weights.StateDict;
+import dev.seedj.examples.mini.MiniSeedFiles;
 import dev.seedj.examples.shapes.ShapesWorld;
+import dev.seedj.tokenizer.train.Stage1Options;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,6 +56,30 @@ class TrainTokenizerCommandTest {
                 model.toString(), "--data", dir.toString());
         assertEquals(SeedCli.EXIT_FAILURE, badStage.status());
         assertEquals(1, badStage.errLines().size(), badStage.err());
+    }
+
+    @Test
+    void seedMiniStage1KeepsItsOwnSizesAndTextTokenizer(@TempDir Path dir) throws Exception {
+        Path stage1 = new DefaultModels(Path.of(""), java.util.Map.of()).tokenizer().getParent().resolve("stage1");
+        int rows = Files.readAllLines(stage1.resolve("vocab.txt")).size() + 1; // + [DEC]
+        Stage1Options own = Stage1Options.forModel(stage1, rows);
+        try (BertWordPieceTokenizer text = MiniSeedFiles.stage1TextTokenizer(stage1)) {
+            Stage1Options recipe = MiniSeedFiles.stage1Options(text); // what SEED-mini was trained with
+            assertEquals(recipe.vocabSize(), own.vocabSize());
+            assertEquals(recipe.maxPositions(), own.maxPositions());
+            assertEquals(recipe.embedDim(), own.embedDim());
+        }
+
+        Path vocab = Files.write(dir.resolve("vocab.txt"), List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a"));
+        Path config = Files.writeString(dir.resolve("train.json"), "{\"learning_rate\": 1e-4, \"total_steps\": 1, "
+                + "\"batch_size\": 2, \"output_dir\": \"unused\"}");
+        CliRun wrongText = CliRun.of("train-tokenizer", "--stage", "1", "--config", config.toString(), "--model",
+                stage1.toString(), "--data", dir.toString(), "--text-tokenizer", vocab.toString(), "--output-dir",
+                dir.resolve("out").toString());
+        assertEquals(SeedCli.EXIT_FAILURE, wrongText.status());
+        assertEquals(List.of("seed train-tokenizer: the weights of " + stage1 + " have " + rows + " word-embedding rows but the"
+                + " text tokenizer gives 7 ([DEC] included): use the text tokenizer the model was trained with"),
+                wrongText.errLines());
     }
 
     /** The demo model's config with its weights file named by absolute path. */

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs every command line of README.md and docs/*.md as written: each line of a {@code ```sh} block that runs
  * the {@code seed} tool ({@code java -jar seed-examples/target/seed.jar ARGS} or
  * {@code ./mvnw ... exec:java -Dexec.args="ARGS"}) is executed in this JVM from the repository root (paths are
- * taken relative to it; {@code --out} / {@code --png} files go to a temporary folder) and must exit 0; a line
+ * taken relative to it; {@code --out} / {@code --png} files and {@code --output-dir} folders go to a temporary
+ * folder) and must exit 0; a line
  * ending in {@code # -> SHAPE} must print a first line of that shape, where {@code <TAB>} is a tab,
  * {@code <32 codes>} 32 integers and {@code ...} any text. The other lines must be build or training commands
  * from {@link #NOT_RUN} (they are the build itself, or take hours).
@@ -91,7 +92,7 @@ class DocCommandsTest {
         }
         for (int i = 0; i < argv.size(); i++) {
             String a = argv.get(i);
-            boolean output = i > 0 && Set.of("--out", "-o", "--png").contains(argv.get(i - 1));
+            boolean output = i > 0 && Set.of("--out", "-o", "--png", "--output-dir").contains(argv.get(i - 1));
             if (output) {
                 argv.set(i, out.resolve(a).toString());
             } else if (!a.startsWith("-") && !a.isEmpty() && Files.exists(ROOT.resolve(a))) {

@@ -45,6 +45,8 @@ public final class TextTokenizer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TextTokenizer.class);
     /** SEED's codebook size. */
     private static final int SEED_CODES = 8192;
+    /** Rows an embedding table may have beyond its text vocabulary without holding image tokens (OPT pads to 8). */
+    private static final int VOCABULARY_PADDING = 8;
 
     private final TextCodec codec;
     private final Map<String, SpecialToken> specials;
@@ -121,6 +123,30 @@ public final class TextTokenizer implements AutoCloseable {
         TextTokenizer t = new TextTokenizer(parts, numImageCodes);
         LOG.debug("loaded the {} text tokenizer of {}: {} ids", sentencePiece ? "sentencepiece" : "byte-level BPE", dir, t.size);
         return t;
+    }
+
+    /**
+     * Loads the tokenizer of a model directory with as many image codes as the language model's embedding table
+     * has rows for, in SEED's layout (text tokens, one {@code <img_XXXXX>} per code, {@code <img>}, {@code </img>}):
+     * 256 for SEED-mini's {@code llm/} (637 rows = 379 text + 256 + 2), 8192 for SEED-OPT. A table without room
+     * for image tokens beyond 8 padding rows (a plain OPT) gets SEED's 8192.
+     *
+     * @param dir the tokenizer files, as for {@link #load(Path, int)}
+     * @param embeddingRows the language model's vocabulary size ({@code vocab_size}, after any resize)
+     * @return the tokenizer
+     * @throws UncheckedIOException if the files are missing or unreadable
+     * @throws IllegalArgumentException if they are malformed
+     */
+    public static TextTokenizer forModel(Path dir, long embeddingRows) {
+        int textTokens;
+        try (TextTokenizer probe = load(dir, 1)) {
+            textTokens = probe.imageVocabulary().tokenId(0); // the first image token follows the text vocabulary
+        }
+        long codes = embeddingRows - textTokens - 2;
+        if (embeddingRows - textTokens <= VOCABULARY_PADDING || codes < 1) {
+            return load(dir);
+        }
+        return load(dir, Math.toIntExact(codes));
     }
 
     /**

@@ -60,7 +60,9 @@ public final class LoraTraining {
      */
     public static Path train(LoraTrainingSpec spec, Path dataset, Path adapterOut) {
         Path out = adapterOut != null ? adapterOut : spec.training().outputDir().resolve(ADAPTER_DIR);
-        try (TextTokenizer tokenizer = TextTokenizer.isPresent(spec.tokenizer()) ? TextTokenizer.load(spec.tokenizer()) : null;
+        int embeddingRows = spec.vocabSize() > 0 ? spec.vocabSize() : configVocabSize(spec.model());
+        try (TextTokenizer tokenizer = TextTokenizer.isPresent(spec.tokenizer())
+                        ? TextTokenizer.forModel(spec.tokenizer(), embeddingRows) : null;
                 LoraAdapter start = spec.adapter() == null ? null : LoraAdapter.load(spec.adapter())) {
             if (isLlama(spec.model())) {
                 try (LlamaModel base = LlamaModel.load(spec.model())) {
@@ -95,6 +97,11 @@ public final class LoraTraining {
                 trained.save(out);
             }
         }
+    }
+
+    /** @return the model folder's {@code config.json} {@code vocab_size}: the rows of its token embedding */
+    private static int configVocabSize(Path modelDir) {
+        return ConfigValue.readFile(modelDir.resolve("config.json"), v -> v.get("vocab_size").asInt());
     }
 
     /** @return whether the model folder's {@code config.json} says {@code "model_type": "llama"} (else OPT) */

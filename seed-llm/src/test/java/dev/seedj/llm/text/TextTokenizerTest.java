@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import dev.seedj.core.testing.Oracle;
 import dev.seedj.llm.Vocabulary;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,27 @@ class TextTokenizerTest {
             assertArrayEquals(new long[] {v.boiId(), v.tokenId(7), v.tokenId(8191), v.tokenId(0), v.eoiId()}, image);
             assertEquals("a cat<img_00007>", t.decode(new long[] {a, 262, v.tokenId(7)}, false));
             assertEquals("a cat", t.decode(new long[] {2, a, 262, v.tokenId(7)}, true));
+        }
+    }
+
+    @Test
+    void forModelTakesTheCodebookSizeFromTheEmbeddingRows(@TempDir Path dir) throws Exception {
+        TinyByteLevelBpe.write(dir); // 263 text ids
+        try (TextTokenizer mini = TextTokenizer.forModel(dir, 263 + 256 + 2)) {
+            Vocabulary v = mini.imageVocabulary();
+            assertEquals(263, v.tokenId(0));
+            assertEquals(263 + 255, v.tokenId(255));
+            assertEquals(263 + 256, mini.tokenId("<img>"));
+            assertEquals(263 + 258, mini.size());
+            assertArrayEquals(new long[] {263 + 256, 263 + 12, 263 + 257},
+                    mini.encode("<img><img_00012></img>", mini.specialTokens()));
+        }
+        try (TextTokenizer plain = TextTokenizer.forModel(dir, 264)) { // padding only: SEED's 8192 codes
+            assertEquals(263 + 8192, plain.tokenId("<img>"));
+        }
+        try (TextTokenizer llama = TextTokenizer.forModel(Oracle.path("llama-tiny"), 8514)) { // tokens in the files
+            assertEquals(320, llama.imageVocabulary().tokenId(0));
+            assertEquals(8512, llama.tokenId("<img>"));
         }
     }
 

@@ -1,5 +1,12 @@
 package dev.seedj.tokenizer.train;
 
+import dev.seedj.core.weights.StateDict;
+import dev.seedj.tokenizer.TokenizerConfig;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * The stage-1 sizes and switches beyond the tokenizer config ({@code blip2_qformer_casual.py}).
  *
@@ -17,6 +24,10 @@ package dev.seedj.tokenizer.train;
  */
 public record Stage1Options(int vocabSize, int maxPositions, int embedDim, int maxTextLength, double labelSmoothing,
         boolean trainVisionEncoder, boolean clampTemperature) {
+
+    private static final String WORD_EMBEDDINGS = "Qformer.bert.embeddings.word_embeddings.weight";
+    private static final String POSITION_EMBEDDINGS = "Qformer.bert.embeddings.position_embeddings.weight";
+    private static final String VISION_PROJ = "vision_proj.weight";
 
     /**
      * Checks the values.
@@ -51,6 +62,48 @@ public record Stage1Options(int vocabSize, int maxPositions, int embedDim, int m
      */
     public static Stage1Options reference(int vocabSize) {
         return new Stage1Options(vocabSize, 512, 256, 32, 0.1, false, false);
+    }
+
+    /**
+     * The options of a model directory's own stage-1 network, as far as its weights tell: when they hold the text
+     * branch and projections (a stage-1 output such as {@code models/seed-mini/stage1}), the position rows and the
+     * projection width are taken from them and captions are padded to {@code min(32, positions)} tokens; otherwise
+     * (a start from a vision encoder and Q-Former alone) the {@link #reference} sizes. Smoothing 0.1, the encoder
+     * frozen and {@code temp} unclamped, as the reference.
+     *
+     * @param modelDir a folder with {@code seed-tokenizer.json} whose {@code weights} list the starting files
+     *     (a later file overrides an earlier one)
+     * @param vocabSize the text tokenizer's word-embedding rows ({@code [DEC]} included)
+     * @return the options
+     * @throws IllegalArgumentException if the weights' word embeddings have another number of rows than
+     *     {@code vocabSize} (the model was trained with another text tokenizer), naming both
+     */
+    public static Stage1Options forModel(Path modelDir, int vocabSize) {
+        TokenizerConfig config = TokenizerConfig.read(modelDir.resolve(TokenizerConfig.FILE_NAME));
+        Map<String, long[]> shapes = new HashMap<>();
+        for (TokenizerConfig.WeightFile file : config.weights()) {
+            try (StateDict raw = StateDict.open(modelDir.resolve(file.file()))) {
+                StateDict weights = file.prefix().isEmpty() ? raw : raw.withPrefix(file.prefix());
+                for (String key : List.of(WORD_EMBEDDINGS, POSITION_EMBEDDINGS, VISION_PROJ)) {
+                    if (weights.contains(key)) {
+                        shapes.put(key, weights.info(key).shape());
+                    }
+                }
+            }
+        }
+        long[] words = shapes.get(WORD_EMBEDDINGS);
+        if (words != null && words[0] != vocabSize) {
+            throw new IllegalArgumentException("the weights of " + modelDir + " have " + words[0]
+                    + " word-embedding rows but the text tokenizer gives " + vocabSize + " ([DEC] included): use the"
+                    + " text tokenizer the model was trained with");
+        }
+        Stage1Options reference = reference(vocabSize);
+        int positions = shapes.containsKey(POSITION_EMBEDDINGS) ? Math.toIntExact(shapes.get(POSITION_EMBEDDINGS)[0])
+                : reference.maxPositions();
+        int embedDim = shapes.containsKey(VISION_PROJ) ? Math.toIntExact(shapes.get(VISION_PROJ)[0])
+                : reference.embedDim();
+        return new Stage1Options(vocabSize, positions, embedDim, Math.min(reference.maxTextLength(), positions),
+                reference.labelSmoothing(), false, false);
     }
 
     /**
