@@ -7,14 +7,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --model} ({@link TokenizerModelOption}), {@code --llm} and {@code --adapter} options shared by the sub-commands, resolved
- * against {@link DefaultModels} when absent.
+ * The {@code --model} ({@link TokenizerModelOption}), {@code --dtype} ({@link DtypeOption}), {@code --llm} and
+ * {@code --adapter} options shared by the sub-commands, resolved against {@link DefaultModels} when absent.
  *
  * <p>Not thread-safe (filled by picocli, read by one command).
  */
 public final class ModelOptions {
     @Mixin
     TokenizerModelOption tokenizer;
+
+    @Mixin
+    DtypeOption dtype;
 
     @Option(names = "--llm", paramLabel = "DIR",
             description = "SEED-OPT directory (Hugging Face config.json + weights + tokenizer.json); default: "
@@ -28,6 +31,11 @@ public final class ModelOptions {
     /** @return the image tokenizer's directory */
     public Path tokenizerDir() {
         return tokenizer.tokenizerDir();
+    }
+
+    /** @return the {@code --dtype} option */
+    public DtypeOption dtype() {
+        return dtype;
     }
 
     /** @return the language model's directory */

@@ -1,5 +1,6 @@
 package dev.seedj.examples.cli;
 
+import ai.djl.Device;
 import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
@@ -34,7 +35,9 @@ final class MultimodalModels implements AutoCloseable {
             throw new CliException("the language model in " + llmDir
                     + " has no text tokenizer (tokenizer.model, tokenizer.json, or vocab.json + merges.txt)");
         }
-        SeedTokenizer tokenizer = SeedTokenizer.load(tokenizerDir);
+        SeedTokenizer tokenizer = options.dtype().tokenizerType()
+                .map(type -> SeedTokenizer.load(tokenizerDir, Device.cpu(), type))
+                .orElseGet(() -> SeedTokenizer.load(tokenizerDir));
         try {
             return new MultimodalModels(tokenizer, SeedOpt.load(llmDir, adapterDir, tokenizer));
         } catch (RuntimeException e) {
