@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Creates {@link OptModel}s from Hugging Face checkpoints or random weights and writes them back, by the
@@ -49,7 +50,7 @@ final class OptCheckpoints {
             StateDict named = !weights.contains(embed) && weights.contains(embed.substring(outer.length()))
                     ? weights.withPrefix(outer)
                     : weights;
-            StateDictLoader.load(net, named, manager, name -> false, dtype);
+            StateDictLoader.load(net, named, manager, name -> false, typeOf(net, dtype), null);
             return model;
         } catch (RuntimeException e) {
             manager.close();
@@ -65,6 +66,7 @@ final class OptCheckpoints {
             OptForCausalLm net = model.network();
             manager.getEngine().setRandomSeed((int) seed);
             Map<String, Shape> shapes = net.declaredShapes();
+            Function<String, ComputeType> typeOf = typeOf(net, dtype);
             for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
                 Shape shape = shapes.get(e.getKey());
                 NDArray a;
@@ -77,7 +79,7 @@ final class OptCheckpoints {
                 } else {
                     a = manager.randomNormal(0f, 0.1f, shape, DataType.FLOAT32);
                 }
-                if (dtype == ComputeType.BFLOAT16) { // the same draws, rounded
+                if (typeOf.apply(e.getKey()) == ComputeType.BFLOAT16) { // the same draws, rounded
                     NDArray rounded = LibtorchOps.toBfloat16(a);
                     a.close();
                     a = rounded;
@@ -89,6 +91,17 @@ final class OptCheckpoints {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * The type each parameter is loaded in: for {@link ComputeType#BFLOAT16}, the matrices of the decoder's linear
+     * layers ({@link StateDictLoader#matricesIn}); float32 for the rest: positions, layer norms, biases, and the token
+     * embeddings, which the tied output layer multiplies by, so that the logits are float32 products (bfloat16 logits
+     * are 2^-8 apart near 2-4, as close as the fixture's nearest greedy ties). The residual stream, norms and
+     * attention stay float32; only the decoder's matrix products read bfloat16.
+     */
+    static Function<String, ComputeType> typeOf(OptForCausalLm net, ComputeType dtype) {
+        return StateDictLoader.matricesIn(net, dtype);
     }
 
     /** @see OptModel#save(Path) */

@@ -76,20 +76,6 @@ final class OptForCausalLm extends SeedBlock {
         return lmHead.forward(hidden);
     }
 
-    /** @return whether the output layer multiplies by an int8 copy ({@link #quantizeHeadInt8}) */
-    boolean isInt8() {
-        return lmHead.isInt8();
-    }
-
-    /**
-     * Multiplies by an int8 copy of the output matrix from now on (weight-only int8 decoding).
-     *
-     * @param manager owns the int8 copy (the model's manager)
-     */
-    void quantizeHeadInt8(NDManager manager) {
-        lmHead.quantizeInt8(manager);
-    }
-
     /**
      * @param last [B, word_embed_proj_dim]
      * @return logits [B, vocab]

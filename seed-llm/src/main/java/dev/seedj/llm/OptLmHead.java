@@ -1,7 +1,6 @@
 package dev.seedj.llm;
 
 import ai.djl.ndarray.NDArray;
-import dev.seedj.core.nn.Int8Linear;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -22,7 +21,6 @@ final class OptLmHead extends SeedBlock {
     static final String WEIGHT = "weight";
 
     private final Parameter weight;
-    private volatile Int8Linear int8; // set by quantizeInt8
     private final Embedding tiedTo;
 
     private OptLmHead(Embedding tiedTo, long proj, long vocab) {
@@ -57,26 +55,7 @@ final class OptLmHead extends SeedBlock {
      * @return logits [..., vocab]
      */
     NDArray forward(NDArray hidden) {
-        Int8Linear q = int8;
-        return q != null ? q.forward(hidden) : ai.djl.nn.core.Linear.linear(hidden, matrix()).singletonOrThrow();
-    }
-
-    /**
-     * Multiplies by an int8 copy of the matrix from now on (weight-only int8 decoding); the float matrix stays
-     * (tied, it is the token embedding table).
-     *
-     * @param manager owns the int8 copy (the model's manager)
-     */
-    void quantizeInt8(NDManager manager) {
-        NDArray w = matrix(); // [vocab, proj]
-        Int8Linear q = new Int8Linear(w.getShape().get(1), w.getShape().get(0), false);
-        q.quantize(w, manager);
-        this.int8 = q;
-    }
-
-    /** @return whether the head multiplies by an int8 copy ({@link #quantizeInt8}) */
-    boolean isInt8() {
-        return int8 != null;
+        return ai.djl.nn.core.Linear.linear(hidden, matrix()).singletonOrThrow();
     }
 
     /**
@@ -88,10 +67,6 @@ final class OptLmHead extends SeedBlock {
      * @return logits [B, vocab]
      */
     NDArray lastLogits(NDArray last) {
-        Int8Linear q = int8;
-        if (q != null) {
-            return q.forward(last); // [B, V]
-        }
         // [V, B]; a product of the weight lands in the weight's manager: it belongs to this call
         NDArray scores = ArrayScopes.adopt(matrix().matMul(last.transpose()), last);
         return scores.transpose(); // [B, V]

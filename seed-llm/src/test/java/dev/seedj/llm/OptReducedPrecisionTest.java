@@ -17,11 +17,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 14, items 3 and 4: the opt-tiny fixture prompts (3 rows, 12 greedy steps each) decoded greedily in bfloat16
- * and with int8 weights against float32: token agreement, the step logits' error (while both decode the same prefix),
- * and where a row diverges, float32's top-2 logit gap at that step, which must be within the measured logit error
- * (a near tie, not a wrong computation). Measured: bfloat16 88.9% of tokens (one row flips a 0.032 gap at step 7 of
- * 12; max logit error 0.033); int8 weights 88.9% (one row flips a 0.017 gap at step 1; max logit error 0.056). The
- * 90% goal of the issue is missed on this random fixture by one near tie each (32 of 36 tokens; 90% allows 3).
+ * and with int8 weights against float32: token agreement (goal >= 90%), the step logits' error (while both decode the
+ * same prefix), and where a row diverges, float32's top-2 logit gap at that step, which must be within the measured
+ * logit error (a near tie, not a wrong computation). The fixture's float32 greedy steps have top-2 gaps down to 0.013
+ * (prompt 0, steps 1 and 8: 0.0166 and 0.0134), so a logit error of that size flips a token.
+ *
+ * <p>Measured: bfloat16 (the decoder's linear-layer matrices bfloat16; residual stream, norms, attention and the output
+ * layer float32) 100% of tokens, max logit error 0.021 (all-bfloat16 activations gave 88.9% and 0.033); int8 weights
+ * (the output layer float32) 100%, max logit error 0.048 (an int8 output layer gave 88.9%: it flips the 0.0166 gap at
+ * step 1; a bfloat16 one too, its logits are rounded 2^-8 apart).
  */
 class OptReducedPrecisionTest {
     private static final int STEPS = 12;
@@ -44,8 +48,8 @@ class OptReducedPrecisionTest {
     void bfloat16GreedyAgreesWithFloat32() {
         try (OptModel bf16 = OptModel.load(fx.dir, Engine.getInstance().defaultDevice(), ComputeType.BFLOAT16)) {
             Agreement a = compare(bf16, "bfloat16");
-            assertTrue(a.tokens >= 0.85, a.toString());
-            assertTrue(a.maxLogitError < 0.05, a.toString()); // bfloat16 keeps 8 bits: 2^-7 of logits up to ~4
+            assertTrue(a.tokens >= 0.90, a.toString());
+            assertTrue(a.maxLogitError < 0.04, a.toString()); // bfloat16 keeps 8 bits of each weight and product input
             assertTrue(a.divergenceGap <= 1.5 * a.maxLogitError, a.toString());
             assertThrows(UnsupportedOperationException.class, () -> bf16.resizeTokenEmbeddings(10));
         }
@@ -56,8 +60,8 @@ class OptReducedPrecisionTest {
         try (OptModel int8 = OptModel.load(fx.dir)) {
             int8.quantizeInt8();
             Agreement a = compare(int8, "int8 weights");
-            assertTrue(a.tokens >= 0.85, a.toString());
-            assertTrue(a.maxLogitError < 0.1, a.toString()); // 8-bit weights: ~0.4% of each row's largest weight
+            assertTrue(a.tokens >= 0.90, a.toString());
+            assertTrue(a.maxLogitError < 0.08, a.toString()); // 8-bit weights: ~0.4% of each row's largest weight
             assertTrue(a.divergenceGap <= 1.5 * a.maxLogitError, a.toString());
             assertThrows(UnsupportedOperationException.class, () -> int8.resizeTokenEmbeddings(10));
             // a prompt of more than GEMV_ROWS tokens takes the dequantised path: same logits as the int8 kernel

@@ -110,6 +110,26 @@ public final class SeedTokenizer implements AutoCloseable {
     }
 
     /**
+     * Loads a tokenizer computing in {@code dtype} whatever its config's {@code dtype} says (see
+     * {@link #load(TokenizerConfig, StateDict, Device, ComputeType)} for what bfloat16 keeps in float32).
+     *
+     * @param modelDir a directory holding {@code seed-tokenizer.json} and the weight files it names, or a model
+     *     bundle root with a {@code tokenizer/} sub-directory ({@link #modelDirectory})
+     * @param device where the weights live and the network runs
+     * @param dtype the compute type
+     * @return the tokenizer
+     * @throws dev.seedj.core.config.ConfigException if the config has a missing or inconsistent field
+     * @throws dev.seedj.core.weights.CheckpointException if a weight file is unreadable, lacks weights
+     *     (listed by name) or holds a weight of the wrong shape
+     */
+    public static SeedTokenizer load(Path modelDir, Device device, ComputeType dtype) {
+        Objects.requireNonNull(dtype, "dtype");
+        Path dir = modelDirectory(modelDir);
+        TokenizerConfig config = TokenizerConfig.read(dir.resolve(TokenizerConfig.FILE_NAME)).withDtype(dtype);
+        return build(config, device, (model, manager) -> TokenizerWeights.load(model, dir, config, manager));
+    }
+
+    /**
      * Where the tokenizer of a model directory is: the directory itself when it holds
      * {@value TokenizerConfig#FILE_NAME}, or its {@code tokenizer/} sub-directory when it is a model bundle
      * such as {@code models/seed-mini} (tokenizer, language model and adapter side by side).
@@ -134,9 +154,9 @@ public final class SeedTokenizer implements AutoCloseable {
 
     /**
      * Builds a tokenizer from weights already opened (e.g. converted or in memory); every parameter must be
-     * present under its reference name.
+     * present under its reference name. It computes in the config's {@link TokenizerConfig#dtype()}.
      *
-     * @param config the sizes (its {@code weights} list is not used)
+     * @param config the sizes and compute type (its {@code weights} list is not used)
      * @param weights the state dict
      * @param device where the weights live and the network runs
      * @return the tokenizer
@@ -144,14 +164,15 @@ public final class SeedTokenizer implements AutoCloseable {
      *     wrong shape
      */
     public static SeedTokenizer load(TokenizerConfig config, StateDict weights, Device device) {
-        return load(config, weights, device, ComputeType.FLOAT32);
+        return load(config, weights, device, config.dtype());
     }
 
     /**
-     * Builds a tokenizer computing in {@code dtype} from weights already opened. With
-     * {@link ComputeType#BFLOAT16} the weights and activations are bfloat16 (layer norms, softmax and the codebook
-     * distances in float32); images, codes and the returned embeddings stay float32. {@link #forwardWithIntermediates}
-     * is float32-only.
+     * Builds a tokenizer computing in {@code dtype} from weights already opened (the config's own {@code dtype} is
+     * not used). With {@link ComputeType#BFLOAT16} the matrices of the linear layers are bfloat16 and their products
+     * read bfloat16 inputs (nearly all of the work); everything else stays float32: the residual sums, layer norms,
+     * attention scores and softmax, the patch embedding, and the layers that pick the nearest code
+     * ({@code encode_task_layer}, {@code quantize}). Images, codes and embeddings are float32 either way.
      *
      * @param config the sizes (its {@code weights} list is not used)
      * @param weights the state dict
@@ -218,6 +239,14 @@ public final class SeedTokenizer implements AutoCloseable {
     /** @return the number of weights (float32 values) the network holds */
     public long parameterCount() {
         return parameterCount;
+    }
+
+    /**
+     * @return the type the network computes in: {@link ComputeType#BFLOAT16} when its linear layers' matrices are
+     *     bfloat16
+     */
+    public ComputeType dtype() {
+        return model.computeType();
     }
 
     /** @return the device the network runs on */
@@ -432,9 +461,6 @@ public final class SeedTokenizer implements AutoCloseable {
      */
     public Map<String, NDArray> forwardWithIntermediates(NDArray pixels, NDManager manager) {
         Objects.requireNonNull(manager, "manager");
-        if (model.computeType() != ComputeType.FLOAT32) {
-            throw new UnsupportedOperationException("forwardWithIntermediates needs a float32 tokenizer");
-        }
         Map<String, NDArray> stages = new LinkedHashMap<>();
         inference(work -> model.referenceForward(copyPixels(pixels, work),
                 (stage, value) -> stages.put(stage, ArrayScopes.adopt(value.duplicate(), manager))));

@@ -7,6 +7,7 @@ import dev.seedj.core.config.ConfigException;
 import dev.seedj.core.config.ConfigValue;
 import dev.seedj.core.config.ConfigWriter;
 import dev.seedj.core.image.ResizeMode;
+import dev.seedj.core.weights.ComputeType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,7 +19,8 @@ import java.util.Locale;
 /**
  * The configuration of a SEED tokenizer, read from a model directory's {@code seed-tokenizer.json}: the
  * version ({@code v1}: Reverse Q-Former decoder to Stable Diffusion text conditioning; {@code v2}:
- * unCLIP image-embedding decoder), the preprocessing, the sizes of every component and the weight files.
+ * unCLIP image-embedding decoder), the preprocessing, the sizes of every component, the weight files and the
+ * compute type ({@code dtype}: {@code float32}, the default, or {@code bfloat16}).
  *
  * <p>Every field is checked when the config is built; a missing, malformed or inconsistent field is a
  * {@link ConfigException} naming it. Unknown fields are ignored.
@@ -147,9 +149,10 @@ public final class TokenizerConfig {
     private final Codebook codebook;
     private final Decoder decoder;
     private final List<WeightFile> weights;
+    private final ComputeType dtype;
 
     /**
-     * Builds and checks a config.
+     * Builds and checks a config computing in float32.
      *
      * @param version v1 or v2
      * @param imageSize side of the square model input, at least one patch; as in the reference's strided
@@ -176,7 +179,31 @@ public final class TokenizerConfig {
         this.codebook = required(codebook, "codebook");
         this.decoder = required(decoder, "decoder");
         this.weights = List.copyOf(required(weights, "weights"));
+        this.dtype = ComputeType.FLOAT32;
         validate();
+    }
+
+    /** A copy of {@code base} computing in {@code dtype}. */
+    private TokenizerConfig(TokenizerConfig base, ComputeType dtype) {
+        this.version = base.version;
+        this.imageSize = base.imageSize;
+        this.resize = base.resize;
+        this.imageMean = base.imageMean;
+        this.imageStd = base.imageStd;
+        this.vision = base.vision;
+        this.qformer = base.qformer;
+        this.codebook = base.codebook;
+        this.decoder = base.decoder;
+        this.weights = base.weights;
+        this.dtype = required(dtype, "dtype");
+    }
+
+    /**
+     * @param computeType the compute type of the weights and products
+     * @return this config with {@link #dtype()} = {@code computeType}
+     */
+    public TokenizerConfig withDtype(ComputeType computeType) {
+        return computeType == dtype ? this : new TokenizerConfig(this, computeType);
     }
 
     /**
@@ -246,7 +273,8 @@ public final class TokenizerConfig {
                 o.get("qformer").asRecord(QFormer.class),
                 o.get("codebook").asRecord(Codebook.class),
                 decoder,
-                o.get("weights").asList(w -> new WeightFile(w.get("file").asString(), w.get("prefix").asString(""))));
+                o.get("weights").asList(w -> new WeightFile(w.get("file").asString(), w.get("prefix").asString(""))))
+                .withDtype(o.get("dtype").asEnum(ComputeType.class, ComputeType.FLOAT32));
     }
 
     /** @return the config as JSON, in the layout {@link #parse} reads */
@@ -277,6 +305,9 @@ public final class TokenizerConfig {
             w.add(entry);
         }
         o.add("weights", w);
+        if (dtype != ComputeType.FLOAT32) {
+            o.addProperty("dtype", dtype.configName());
+        }
         return ConfigWriter.pretty(o);
     }
 
@@ -328,6 +359,14 @@ public final class TokenizerConfig {
     /** @return the weight files in load order */
     public List<WeightFile> weights() {
         return weights;
+    }
+
+    /**
+     * @return the compute type: {@link ComputeType#BFLOAT16} loads the linear layers' matrices in bfloat16 (see
+     *     {@link SeedTokenizer#load(TokenizerConfig, dev.seedj.core.weights.StateDict, ai.djl.Device, ComputeType)}); float32 by default
+     */
+    public ComputeType dtype() {
+        return dtype;
     }
 
     /** @return codes per image (= the causal Q-Former's queries) */

@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -53,13 +54,14 @@ final class TokenizerWeights {
      *     missing (listed by name)
      */
     static void load(VisualTokenizerModel model, Path modelDir, TokenizerConfig config, NDManager manager) {
+        Function<String, ComputeType> typeOf = typeOf(model, config.dtype());
         List<String> files = new ArrayList<>();
         for (TokenizerConfig.WeightFile file : config.weights()) {
             Path path = modelDir.resolve(file.file());
             files.add(path.toString());
             try (StateDict raw = StateDict.open(path)) {
                 StateDict weights = file.prefix().isEmpty() ? raw : raw.withPrefix(file.prefix());
-                LoadReport report = StateDictLoader.load(model, weights, manager, name -> true, ComputeType.FLOAT32,
+                LoadReport report = StateDictLoader.load(model, weights, manager, name -> true, typeOf,
                         KNOWN_UNUSED);
                 LOG.debug("{}: {} weights loaded, {} keys not used by the tokenizer", path,
                         report.loaded().size(), report.unexpected().size());
@@ -81,16 +83,18 @@ final class TokenizerWeights {
      * @throws CheckpointException if a weight has the wrong shape or weights are missing (listed by name)
      */
     static void load(VisualTokenizerModel model, StateDict weights, NDManager manager, ComputeType dtype) {
-        if (dtype == ComputeType.FLOAT32) {
-            StateDictLoader.load(model, weights, manager, name -> true, dtype, KNOWN_UNUSED);
-        } else {
-            // the small layers around the codebook stay float32: the nearest code is decided there
-            StateDictLoader.load(model, weights.filter(name -> !VisualTokenizerModel.isCodebookSide(name)), manager,
-                    name -> true, dtype, KNOWN_UNUSED);
-            StateDictLoader.load(model, weights.filter(VisualTokenizerModel::isCodebookSide), manager, name -> true,
-                    ComputeType.FLOAT32, KNOWN_UNUSED);
-        }
+        StateDictLoader.load(model, weights, manager, name -> true, typeOf(model, dtype), KNOWN_UNUSED);
         requireComplete(model, "the given state dict");
+    }
+
+    /**
+     * The type each parameter is loaded in: for {@link ComputeType#BFLOAT16}, the matrices of the linear layers
+     * ({@link StateDictLoader#matricesIn}) except those of the causal Q-Former and the layers around the codebook,
+     * which decide the nearest code ({@link VisualTokenizerModel#keepsFloat32}); float32 for everything else.
+     */
+    private static Function<String, ComputeType> typeOf(VisualTokenizerModel model, ComputeType dtype) {
+        Function<String, ComputeType> matrices = StateDictLoader.matricesIn(model, dtype);
+        return name -> VisualTokenizerModel.keepsFloat32(name) ? ComputeType.FLOAT32 : matrices.apply(name);
     }
 
     private static void requireComplete(VisualTokenizerModel model, String source) {

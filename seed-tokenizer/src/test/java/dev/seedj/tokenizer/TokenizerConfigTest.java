@@ -2,8 +2,13 @@ package dev.seedj.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.seedj.core.config.ConfigException;
 import dev.seedj.core.image.ResizeMode;
+import dev.seedj.core.weights.ComputeType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -68,5 +73,22 @@ class TokenizerConfigTest {
         TokenizerConfig c = TokenizerConfig.parse(json);
         assertEquals(TokenizerConfig.DEFAULT_IMAGE_DOWN, c.decoder().imageDown());
         assertEquals(0, c.decoder().reverseQueryTokens());
+    }
+
+    @Test
+    void dtypeIsFloat32UnlessTheConfigSaysBfloat16() {
+        TokenizerConfig plain = TinyModels.config("v1-tiny");
+        assertEquals(ComputeType.FLOAT32, plain.dtype());
+        assertFalse(plain.toJson().contains("dtype"), "the default is not written");
+        String json = TinyModels.resource("v1-tiny.json").replace("\"version\": \"v1\",",
+                "\"version\": \"v1\", \"dtype\": \"bfloat16\",");
+        TokenizerConfig bf16 = TokenizerConfig.parse(json);
+        assertEquals(ComputeType.BFLOAT16, bf16.dtype());
+        assertEquals(ComputeType.BFLOAT16, TokenizerConfig.parse(bf16.toJson()).dtype());
+        assertEquals(ComputeType.FLOAT32, bf16.withDtype(ComputeType.FLOAT32).dtype());
+        assertEquals(plain.vision(), bf16.withDtype(ComputeType.FLOAT32).vision());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TokenizerConfig.parse(json.replace("\"bfloat16\"", "\"float16\"")));
+        assertTrue(e.getMessage().contains("$.dtype") && e.getMessage().contains("\"bfloat16\""), e.getMessage());
     }
 }

@@ -3,10 +3,15 @@ package dev.seedj.core.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.weights.LibtorchOps;
 
 /**
  * A fully connected layer laid out as PyTorch's {@code nn.Linear}: {@code weight [out, in]},
  * {@code bias [out]}; {@code y = x W^T + b}.
+ *
+ * <p>A bfloat16 weight (a model loaded for {@link dev.seedj.core.weights.ComputeType#BFLOAT16}) multiplies a
+ * float32 input rounded to bfloat16 and returns float32 (the bias added in float32); a bfloat16 input gives a
+ * bfloat16 output.
  *
  * <p>Forward passes only read parameters and are safe to run concurrently once loaded.
  */
@@ -33,6 +38,10 @@ public class Linear extends SeedBlock {
      * @return [..., out]
      */
     public NDArray forward(NDArray x) {
+        NDArray w = weight.getArray();
+        if (LibtorchOps.isBfloat16(w)) {
+            return ReducedPrecision.linear(x, w, bias == null ? null : bias.getArray());
+        }
         return bias == null
                 ? ai.djl.nn.core.Linear.linear(x, weight.getArray()).singletonOrThrow()
                 : ai.djl.nn.core.Linear.linear(x, weight.getArray(), bias.getArray()).singletonOrThrow();
@@ -49,6 +58,9 @@ public class Linear extends SeedBlock {
     public NDArray forward(NDArray x, NDArray externalBias) {
         if (bias != null) {
             throw new IllegalStateException("this layer has a bias of its own");
+        }
+        if (LibtorchOps.isBfloat16(weight.getArray())) {
+            return ReducedPrecision.linear(x, weight.getArray(), externalBias);
         }
         return ai.djl.nn.core.Linear.linear(x, weight.getArray(), externalBias).singletonOrThrow();
     }

@@ -7,7 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import dev.seedj.core.weights.LibtorchOps;
 
 /**
- * The steps of a bfloat16 forward pass that need float32 (the reference precision of layer norms and softmax) or that
+ * The steps of a reduced-precision forward pass: the matrix product of a bfloat16 weight with a float32 input (the
+ * input rounded to bfloat16 for the product, the result and the bias float32), and the steps of an all-bfloat16
+ * forward pass that need float32 (the reference precision of layer norms and softmax) or that
  * DJL 0.36 cannot run on a bfloat16 array without aborting the JVM ({@code softmax} and {@code duplicate} pass the
  * array's own type back to native code, which DJL cannot map: see {@link LibtorchOps}).
  *
@@ -15,6 +17,45 @@ import dev.seedj.core.weights.LibtorchOps;
  */
 final class ReducedPrecision {
     private ReducedPrecision() {}
+
+    /**
+     * {@code x W^T + b} with a bfloat16 {@code W}. A float32 {@code x} is rounded to bfloat16 for the product (which
+     * libtorch accumulates in float32), and the result is float32 with the bias added in float32: only the product
+     * reads bfloat16, so residual streams, norms and attention around the layer keep float32. A bfloat16 {@code x}
+     * gives a bfloat16 result (an all-bfloat16 forward pass).
+     *
+     * @param x [..., in], float32 or bfloat16
+     * @param weight bfloat16 [out, in]
+     * @param bias [out], float32 or bfloat16, or null
+     * @return [..., out], in {@code x}'s type
+     */
+    static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        if (LibtorchOps.isBfloat16(x)) {
+            NDArray b = bias == null || LibtorchOps.isBfloat16(bias) ? bias : ArrayScopes.adopt(
+                    LibtorchOps.toBfloat16(bias), x);
+            NDArray y = b == null ? ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow()
+                    : ai.djl.nn.core.Linear.linear(x, weight, b).singletonOrThrow();
+            if (b != bias) {
+                b.close();
+            }
+            return y;
+        }
+        NDArray x16 = LibtorchOps.toBfloat16(x); // [..., in]
+        NDArray y16 = ai.djl.nn.core.Linear.linear(x16, weight).singletonOrThrow(); // [..., out] bfloat16
+        x16.close();
+        NDArray y;
+        if (bias == null) {
+            y = y16.toType(DataType.FLOAT32, false);
+        } else {
+            NDArray b32 = float32(bias, x);
+            y = y16.add(b32); // bfloat16 + float32 [out]: float32
+            if (b32 != bias) {
+                b32.close();
+            }
+        }
+        y16.close();
+        return y;
+    }
 
     /**
      * @param x bfloat16 [..., dim]

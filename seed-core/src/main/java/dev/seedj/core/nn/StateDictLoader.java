@@ -6,12 +6,16 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.weights.CheckpointException;
 import dev.seedj.core.weights.ComputeType;
+import dev.seedj.core.weights.LibtorchOps;
 import dev.seedj.core.weights.StateDict;
 import dev.seedj.core.weights.TensorInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,26 +75,27 @@ public final class StateDictLoader {
      */
     public static LoadReport load(SeedBlock block, StateDict weights, NDManager manager, Predicate<String> optional,
             ComputeType type) {
-        return load(block, weights, manager, optional, type, null);
+        return load(block, weights, manager, optional, name -> type, null);
     }
 
     /**
-     * Loads the parameters of {@code block} from {@code weights}, for a caller that knows which checkpoint keys its
-     * model never reads (e.g. a tokenizer checkpoint's training-only branches): those are logged at DEBUG, any other
-     * ignored key at WARN, as it may mean the checkpoint and the model do not match. (The other overloads log every
-     * ignored key at INFO.)
+     * Loads the parameters of {@code block} from {@code weights}, each in its own compute type (e.g. from
+     * {@link #matricesIn}: bfloat16 matrices of the linear layers, float32 for the rest), for a caller that may know
+     * which checkpoint keys its model never reads (e.g. a tokenizer checkpoint's training-only branches): those are
+     * logged at DEBUG, any other ignored key at WARN, as it may mean the checkpoint and the model do not match.
+     * Without {@code knownUnused} every ignored key is logged at INFO.
      *
      * @param block the block to fill
      * @param weights tensors named as the block's {@link SeedBlock#namedParameters()}
      * @param manager owns the loaded arrays (usually the model's manager)
      * @param optional parameters that may be absent (they keep their current array, or are initialised)
-     * @param type the compute type of the loaded parameters
-     * @param knownUnused checkpoint keys the model is known not to use
+     * @param typeOf the compute type of each parameter, by name
+     * @param knownUnused checkpoint keys the model is known not to use, or null
      * @return what was loaded and what was left over
      * @throws CheckpointException naming every missing required parameter, or the first shape mismatch
      */
     public static LoadReport load(SeedBlock block, StateDict weights, NDManager manager, Predicate<String> optional,
-            ComputeType type, Predicate<String> knownUnused) {
+            Function<String, ComputeType> typeOf, Predicate<String> knownUnused) {
         Map<String, Parameter> params = block.namedParameters();
         Map<String, Shape> shapes = block.declaredShapes();
         List<String> missing = new ArrayList<>();
@@ -115,7 +120,7 @@ public final class StateDictLoader {
         List<String> loaded = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             if (weights.contains(e.getKey())) {
-                assign(e.getValue(), weights.get(e.getKey(), manager, type));
+                assign(e.getValue(), weights.get(e.getKey(), manager, typeOf.apply(e.getKey())));
                 loaded.add(e.getKey());
             }
         }
@@ -155,6 +160,26 @@ public final class StateDictLoader {
     }
 
     /**
+     * The mixed precision of a reduced-precision model: the weight matrices of its {@link Linear} layers (where the
+     * matrix products and nearly all weight bytes are) in {@code type}, every other parameter (norms, biases,
+     * embeddings, convolutions, learned tokens) in float32. With {@link Linear}'s handling of a bfloat16 weight, the
+     * activations between the layers then stay float32.
+     *
+     * @param block the model (its linear layers as they are now in the block tree)
+     * @param type the type of the matrices
+     * @return the type of each parameter, by name
+     */
+    public static Function<String, ComputeType> matricesIn(SeedBlock block, ComputeType type) {
+        Set<String> matrices = new HashSet<>();
+        for (Map.Entry<String, SeedBlock> e : block.namedBlocks().entrySet()) {
+            if (e.getValue() instanceof Linear) {
+                matrices.add(e.getKey() + ".weight");
+            }
+        }
+        return name -> matrices.contains(name) ? type : ComputeType.FLOAT32;
+    }
+
+    /**
      * Attaches {@code array} to a parameter: as its array if it has none, else copied into the existing one.
      *
      * @param parameter the parameter
@@ -169,8 +194,12 @@ public final class StateDictLoader {
                 throw new IllegalArgumentException("cannot assign " + array.getShape() + " to parameter '"
                         + parameter.getName() + "' of shape " + current.getShape());
             }
-            array.copyTo(current);
-            array.close();
+            if (LibtorchOps.isBfloat16(current) || LibtorchOps.isBfloat16(array)) {
+                current.intern(array); // takes over the new tensor (DJL's copyTo cannot write bfloat16)
+            } else {
+                array.copyTo(current);
+                array.close();
+            }
         }
     }
 

@@ -3,13 +3,17 @@ package dev.seedj.core.weights;
 import java.util.Locale;
 
 /**
- * The element type a model keeps its weights and activations in ({@code dtype} in configs and APIs). Reductions that
- * need the reference precision (layer norms, softmax, the tokenizer's codebook distances) run in float32 either way.
+ * The element type of a model's weight matrices ({@code dtype} in configs and APIs). With {@link #BFLOAT16} the models
+ * of this library keep the matrices of their linear layers in bfloat16 and round each product's input to bfloat16
+ * (the products are nearly all of the work and of the weight bytes); activations between the layers, residual sums,
+ * layer norms, attention and the layers that pick a discrete output (codes, logits) stay float32.
+ *
+ * <p>Enum constants are immutable and thread-safe.
  */
 public enum ComputeType {
     /** IEEE binary32: the reference precision. */
     FLOAT32("float32"),
-    /** bfloat16: half the weight bytes; libtorch accumulates its matrix products in float32. */
+    /** bfloat16 matrices: half their bytes; libtorch accumulates the products in float32. */
     BFLOAT16("bfloat16");
 
     private final String configName;

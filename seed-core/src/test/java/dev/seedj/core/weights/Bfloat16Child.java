@@ -64,6 +64,21 @@ public final class Bfloat16Child {
         check(LibtorchOps.isBfloat16(y), "result stays bfloat16");
         float[] got = y.toType(DataType.FLOAT32, false).toFloatArray();
         check(Float.isFinite(got[0]) && expected.toFloatArray().length == 8, "linear");
+        // a layer with a bfloat16 matrix and a float32 bias on a float32 input: float32 out, the product's input
+        // rounded to bfloat16
+        dev.seedj.core.nn.Linear layer = new dev.seedj.core.nn.Linear(3, 4, true);
+        layer.weight().setArray(w);
+        layer.bias().setArray(manager.create(new float[] {0.5f, -1f, 2f, 0.25f}));
+        NDArray x32 = manager.create(new float[] {1.001f, -2.002f, 3.003f, 0.004f, 5.005f, -6.006f}, new Shape(2, 3));
+        NDArray mixed = layer.forward(x32);
+        check(mixed.getDataType() == DataType.FLOAT32, "mixed linear is float32: " + mixed.getDataType());
+        NDArray reference = ai.djl.nn.core.Linear.linear(LibtorchOps.toBfloat16(x32).toType(DataType.FLOAT32, false),
+                w.toType(DataType.FLOAT32, false), layer.bias().getArray()).singletonOrThrow();
+        float[] m = mixed.toFloatArray();
+        float[] r = reference.toFloatArray();
+        for (int i = 0; i < m.length; i++) {
+            check(Math.abs(m[i] - r[i]) <= 1e-2 * (1 + Math.abs(r[i])), "mixed linear " + i + ": " + m[i] + " vs " + r[i]);
+        }
     }
 
     /** Every floating tensor of a checkpoint read as bfloat16 equals its float32 value rounded to bfloat16. */

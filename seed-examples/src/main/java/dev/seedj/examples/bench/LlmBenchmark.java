@@ -85,9 +85,12 @@ public final class LlmBenchmark {
     public enum Weights {
         /** float32 weights and activations. */
         FLOAT32,
-        /** bfloat16 weights and activations ({@link ComputeType#BFLOAT16}). */
+        /** bfloat16 decoder matrices, float32 activations and output layer ({@link ComputeType#BFLOAT16}). */
         BFLOAT16,
-        /** int8 weight matrices with float32 scales, float32 activations ({@link OptModel#quantizeInt8()}). */
+        /**
+         * int8 decoder matrices with float32 scales, float32 activations and output layer
+         * ({@link OptModel#quantizeInt8()}).
+         */
         INT8;
 
         /**
@@ -207,9 +210,9 @@ public final class LlmBenchmark {
     }
 
     /**
-     * Weight bytes one batch-1 decoding step reads: every matrix (decoder projections, the output matrix) in its
-     * storage type plus int8's per-row float32 scales, and the biases and layer norms (float32 beside int8 matrices);
-     * the embedding lookups read one row each.
+     * Weight bytes one batch-1 decoding step reads: the decoder's projection matrices in their storage type plus
+     * int8's per-row float32 scales, the output matrix (the tied embedding table, float32 in every weight type), and the
+     * biases and layer norms (float32); the embedding lookups read one row each.
      *
      * @param config the architecture
      * @param weights the weight type
@@ -220,14 +223,15 @@ public final class LlmBenchmark {
         long ffn = config.ffnDim();
         long proj = config.wordEmbedProjDim();
         long layers = config.numLayers();
-        long matrices = layers * (4 * d * d + 2 * d * ffn) + (long) config.vocabSize() * proj
-                + (config.hasProjections() ? 2 * d * proj : 0);
-        long matrixRows = layers * (4 * d + ffn + d) + config.vocabSize() + (config.hasProjections() ? d + proj : 0);
+        // the decoder's linear layers take the weight type; the output layer (the embedding table) stays float32
+        long matrices = layers * (4 * d * d + 2 * d * ffn) + (config.hasProjections() ? 2 * d * proj : 0);
+        long output = (long) config.vocabSize() * proj;
+        long matrixRows = layers * (4 * d + ffn + d) + (config.hasProjections() ? d + proj : 0);
         long vectors = layers * (4 * d + ffn + d + 4 * d) + 2 * d + 2 * d; // biases, 2 layer norms, final norm, 2 rows
-        return switch (weights) {
-            case FLOAT32 -> 4 * (matrices + vectors);
-            case BFLOAT16 -> 2 * (matrices + vectors);
-            case INT8 -> matrices + 4 * matrixRows + 4 * vectors;
+        return 4 * (output + vectors) + switch (weights) {
+            case FLOAT32 -> 4 * matrices;
+            case BFLOAT16 -> 2 * matrices;
+            case INT8 -> matrices + 4 * matrixRows;
         };
     }
 

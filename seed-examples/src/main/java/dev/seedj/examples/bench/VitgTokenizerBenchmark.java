@@ -6,25 +6,34 @@ import static dev.seedj.examples.bench.MarkdownRows.row;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.bench.CopyBandwidth;
 import dev.seedj.core.bench.MatmulThroughput;
 import dev.seedj.core.bench.ProcessMemory;
+import dev.seedj.core.image.ImagePreprocessor;
 import dev.seedj.core.image.ResizeMode;
+import dev.seedj.core.nn.StateDictLoader;
 import dev.seedj.core.weights.ComputeType;
+import dev.seedj.core.weights.LibtorchOps;
 import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
+import dev.seedj.core.weights.TensorInfo;
 import dev.seedj.tokenizer.Encoding;
 import dev.seedj.tokenizer.SeedTokenizer;
 import dev.seedj.tokenizer.TokenizerConfig;
 import dev.seedj.tokenizer.model.VisualTokenizerModel;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +50,13 @@ import org.slf4j.LoggerFactory;
  * java -Xmx12g -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark write vitg /tmp/vitg.safetensors
  * java -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark run vitg /tmp/vitg.safetensors 20
  * </pre>
- * {@code tiny} instead of {@code vitg} uses the tiny fixture sizes, for checking the program. The run measures float32
- * first, then bfloat16 ({@link ComputeType#BFLOAT16}, converted from the float32 file while loading).
+ * {@code tiny} instead of {@code vitg} uses the tiny fixture sizes, for checking the program, and {@code vitg:8} the
+ * ViT-g shapes with 8 blocks. The run measures float32 first, then bfloat16 ({@link ComputeType#BFLOAT16}, converted
+ * from the float32 file while loading). How often bfloat16 picks float32's codes for some photos:
+ * <pre>
+ * java -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark agree vitg /tmp/vitg.safetensors \
+ *     shared/oracle/images/cat_v1.jpg shared/oracle/images/cat_main.jpg shared/oracle/images/dog3.jpg
+ * </pre>
  *
  * <p>Not thread-safe: run one benchmark per process, with nothing else computing.
  */
@@ -105,12 +119,22 @@ public final class VitgTokenizerBenchmark {
     private VitgTokenizerBenchmark() {}
 
     /**
-     * @param size {@code vitg} (the released v1 sizes) or {@code tiny} (the tiny fixture's)
+     * @param size {@code vitg} (the released v1 sizes), {@code vitg:<blocks>} (the same with fewer ViT blocks) or
+     *     {@code tiny} (the tiny fixture's)
      * @return the config
      */
     public static TokenizerConfig config(String size) {
         if (size.equals("vitg")) {
             return TokenizerConfig.released(TokenizerConfig.Version.V1);
+        }
+        if (size.startsWith("vitg:")) { // ViT-g shapes with fewer blocks
+            TokenizerConfig g = TokenizerConfig.released(TokenizerConfig.Version.V1);
+            TokenizerConfig.Vision v = g.vision();
+            TokenizerConfig.Vision fewer = new TokenizerConfig.Vision(v.patchSize(), v.width(),
+                    Integer.parseInt(size.substring("vitg:".length())), v.numHeads(), v.mlpRatio(), v.layerNormEps(),
+                    v.lnVisionEps());
+            return new TokenizerConfig(g.version(), g.imageSize(), g.resize(), g.imageMean(), g.imageStd(), fewer,
+                    g.qformer(), g.codebook(), g.decoder(), g.weights());
         }
         if (size.equals("tiny")) {
             return new TokenizerConfig(TokenizerConfig.Version.V1, 56, ResizeMode.BICUBIC,
@@ -122,7 +146,7 @@ public final class VitgTokenizerBenchmark {
                     new TokenizerConfig.Decoder(4, 12, 4.0, 1e-6f, 768, 4, 77, List.of()),
                     List.of(new TokenizerConfig.WeightFile("random", "")));
         }
-        throw new IllegalArgumentException("unknown size '" + size + "': vitg or tiny");
+        throw new IllegalArgumentException("unknown size '" + size + "': vitg, vitg:<blocks> or tiny");
     }
 
     /**
@@ -187,13 +211,109 @@ public final class VitgTokenizerBenchmark {
     }
 
     /**
-     * {@code write <vitg|tiny> <file>} or {@code run <vitg|tiny> <file> [seconds]} (default 20).
+     * How often the bfloat16 tokenizer picks float32's code, and beside it the floor that bfloat16 weights alone set: a
+     * float32 tokenizer whose bfloat16 matrices are the same values widened (every activation float32). The three
+     * tokenizers are loaded from {@code file} one after the other; the images are tokenized by each (preprocessed as
+     * the config says).
+     *
+     * @param config the sizes the file was written with
+     * @param file the weights
+     * @param images image files
+     * @return {positions equal in bfloat16, positions equal with the rounded weights in float32, positions}
+     */
+    public static int[] agreement(TokenizerConfig config, Path file, List<Path> images) {
+        List<BufferedImage> decoded = images.stream().map(ImagePreprocessor::decode).toList();
+        int[][][] codes = new int[3][][];
+        for (int t = 0; t < codes.length; t++) {
+            try (StateDict weights = StateDict.open(file);
+                    SeedTokenizer tokenizer = t == 2
+                            ? SeedTokenizer.load(config, new RoundedMatrices(weights, config), Device.cpu(),
+                                    ComputeType.FLOAT32)
+                            : SeedTokenizer.load(config, weights, Device.cpu(), t == 0 ? ComputeType.FLOAT32
+                                    : ComputeType.BFLOAT16)) {
+                codes[t] = tokenizer.tokenize(decoded);
+            }
+            System.gc(); // unmaps the file before the next model
+        }
+        int[] counts = new int[3];
+        for (int i = 0; i < codes[0].length; i++) {
+            for (int j = 0; j < codes[0][i].length; j++) {
+                counts[0] += codes[0][i][j] == codes[1][i][j] ? 1 : 0;
+                counts[1] += codes[0][i][j] == codes[2][i][j] ? 1 : 0;
+                counts[2]++;
+            }
+        }
+        return counts;
+    }
+
+    /** The float32 values of a bfloat16 tokenizer's matrices: each rounded to bfloat16 and widened back. */
+    private static final class RoundedMatrices implements StateDict {
+        private final StateDict weights;
+        private final Function<String, ComputeType> typeOf;
+
+        RoundedMatrices(StateDict weights, TokenizerConfig config) {
+            this.weights = weights;
+            Function<String, ComputeType> matrices = StateDictLoader.matricesIn(
+                    new VisualTokenizerModel(config), ComputeType.BFLOAT16);
+            this.typeOf = name -> VisualTokenizerModel.keepsFloat32(name) ? ComputeType.FLOAT32
+                    : matrices.apply(name);
+        }
+
+        @Override
+        public Set<String> keys() {
+            return weights.keys();
+        }
+
+        @Override
+        public TensorInfo info(String key) {
+            return weights.info(key);
+        }
+
+        @Override
+        public NDArray get(String key, NDManager manager) {
+            NDArray exact = weights.get(key, manager);
+            if (typeOf.apply(key) == ComputeType.FLOAT32) {
+                return exact;
+            }
+            NDArray rounded = LibtorchOps.toBfloat16(exact);
+            NDArray widened = rounded.toType(DataType.FLOAT32, false);
+            exact.close();
+            rounded.close();
+            return widened;
+        }
+
+        @Override
+        public float[] getFloats(String key) {
+            return weights.getFloats(key);
+        }
+
+        @Override
+        public StateDict withPrefix(String prefix) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public StateDict stripPrefix(String prefix) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+            weights.close();
+        }
+    }
+
+    /**
+     * {@code write <size> <file>}, {@code run <size> <file> [seconds]} (default 20) or
+     * {@code agree <size> <file> <image>...} (bfloat16 against float32 codes, see {@link #agreement}); the size is
+     * {@code vitg}, {@code vitg:<blocks>} or {@code tiny} ({@link #config}).
      *
      * @param args the command
      */
     public static void main(String[] args) {
-        if (args.length < 3 || !(args[0].equals("write") || args[0].equals("run"))) {
-            throw new IllegalArgumentException("usage: write <vitg|tiny> <file> | run <vitg|tiny> <file> [seconds]");
+        if (args.length < 3 || !List.of("write", "run", "agree").contains(args[0])) {
+            throw new IllegalArgumentException("usage: write <size> <file> | run <size> <file> [seconds]"
+                    + " | agree <size> <file> <image>...");
         }
         LibtorchThreads.defaultToAllCores();
         TokenizerConfig config = config(args[1]);
@@ -204,6 +324,14 @@ public final class VitgTokenizerBenchmark {
         }
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + " does not exist: write it first");
+        }
+        if (args[0].equals("agree")) {
+            List<Path> images = Arrays.stream(args, 3, args.length).map(Path::of).toList();
+            int[] a = agreement(config, file, images);
+            System.out.printf(Locale.ROOT, "bfloat16 codes equal float32's at %d of %d positions (%.2f%%); float32"
+                    + " with the matrices rounded to bfloat16: %d (%.2f%%)%n", a[0], a[2], 100.0 * a[0] / a[2], a[1],
+                    100.0 * a[1] / a[2]);
+            return;
         }
         System.out.print(run(config, file, args.length > 3 ? Double.parseDouble(args[3]) : 20).toMarkdown());
     }

@@ -1,5 +1,6 @@
 package dev.seedj.examples.cli;
 
+import ai.djl.Device;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,6 +33,9 @@ public final class DetokenizeCommand implements Callable<Integer> {
     @Mixin
     TokenizerModelOption models;
 
+    @Mixin
+    DtypeOption dtype;
+
     @Parameters(arity = "1..*", paramLabel = "CODES", description = "the codes, e.g. 12 7 3 ... or 12,7,3,...")
     List<String> codes;
 
@@ -53,7 +57,9 @@ public final class DetokenizeCommand implements Callable<Integer> {
         int[] parsed = Codes.parse(codes);
         Path modelDir = models.tokenizerDir();
         try (PictureDecoder decoder = png == null ? null : PictureDecoderProvider.find(modelDir);
-             SeedTokenizer tokenizer = SeedTokenizer.load(modelDir)) {
+             SeedTokenizer tokenizer = dtype.tokenizerOnlyType()
+                     .map(type -> SeedTokenizer.load(modelDir, Device.cpu(), type))
+                     .orElseGet(() -> SeedTokenizer.load(modelDir))) {
             float[][] embeddings;
             try {
                 embeddings = tokenizer.detokenize(parsed);

@@ -8,8 +8,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --model} ({@link TokenizerModelOption}), {@code --llm}, {@code --adapter} and {@code --template} options
- * shared by the sub-commands, resolved against {@link DefaultModels} when absent.
+ * The {@code --model} ({@link TokenizerModelOption}), {@code --dtype} ({@link DtypeOption}), {@code --llm},
+ * {@code --adapter} and {@code --template} options shared by the sub-commands, resolved against
+ * {@link DefaultModels} when absent.
  *
  * <p>Not thread-safe (filled by picocli, read by one command).
  */
@@ -22,6 +23,9 @@ public final class ModelOptions {
 
     @Mixin
     TokenizerModelOption tokenizer;
+
+    @Mixin
+    DtypeOption dtype;
 
     @Option(names = "--llm", paramLabel = "DIR",
             description = "language model directory, SEED-OPT or SEED-LLaMA (Hugging Face config.json, whose model_type "
@@ -42,6 +46,11 @@ public final class ModelOptions {
     /** @return the image tokenizer's directory */
     public Path tokenizerDir() {
         return tokenizer.tokenizerDir();
+    }
+
+    /** @return the {@code --dtype} option */
+    public DtypeOption dtype() {
+        return dtype;
     }
 
     /** @return the language model's directory: {@code --llm} (or a bundle root's {@code llm/}), else the default */

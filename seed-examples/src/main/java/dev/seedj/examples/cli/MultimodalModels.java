@@ -1,6 +1,8 @@
 package dev.seedj.examples.cli;
 
+import ai.djl.Device;
 import dev.seedj.core.config.ConfigException;
+import dev.seedj.llm.LlmDtype;
 import dev.seedj.llm.PromptTemplates;
 import dev.seedj.llm.llama.LlamaLoadOptions;
 import dev.seedj.llm.text.TextTokenizer;
@@ -11,6 +13,7 @@ import dev.seedj.multimodal.SeedMultimodalModel;
 import dev.seedj.multimodal.SeedOpt;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -58,14 +61,23 @@ final class MultimodalModels implements AutoCloseable {
         if (family == LanguageModelFamily.LLAMA && adapterDir != null) {
             throw new CliException("--adapter applies to SEED-OPT only, and " + llmDir + " is a LLaMA model");
         }
-        SeedTokenizer tokenizer = SeedTokenizer.load(tokenizerDir);
+        Optional<LlmDtype> llmDtype = options.dtype().languageModelType();
+        if (family == LanguageModelFamily.OPT && llmDtype.filter(t -> t != LlmDtype.FLOAT32).isPresent()) {
+            throw new CliException("--dtype " + llmDtype.get().name().toLowerCase(Locale.ROOT)
+                    + " for the language model applies to SEED-LLaMA on the command line; SEED-OPT computes in"
+                    + " float32 here (OptModel.load(dir, device, LlmDtype) in the API)");
+        }
+        SeedTokenizer tokenizer = options.dtype().tokenizerType()
+                .map(type -> SeedTokenizer.load(tokenizerDir, Device.cpu(), type))
+                .orElseGet(() -> SeedTokenizer.load(tokenizerDir));
         try {
             SeedMultimodalModel model = switch (family) {
                 case OPT -> SeedOpt.load(llmDir, adapterDir, tokenizer);
                 case LLAMA -> {
                     PromptTemplates templates = format.map(SeedLlamaFormat::templates)
                             .orElseGet(() -> SeedLlama.templates(llmDir));
-                    yield SeedLlama.load(llmDir, tokenizer, templates, LlamaLoadOptions.defaults());
+                    yield SeedLlama.load(llmDir, tokenizer, templates,
+                            LlamaLoadOptions.defaults().withDtype(llmDtype.orElse(LlmDtype.FLOAT32)));
                 }
             };
             return new MultimodalModels(tokenizer, model);

@@ -1,5 +1,6 @@
 package dev.seedj.examples.cli;
 
+import ai.djl.Device;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.seedj.core.batch.ItemResult;
@@ -31,6 +32,9 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Mixin
     TokenizerModelOption models;
 
+    @Mixin
+    DtypeOption dtype;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_FOLDER", description = "image files and folders")
     List<Path> inputs;
 
@@ -43,7 +47,10 @@ public final class TokenizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int failures = 0;
-        try (SeedTokenizer tokenizer = SeedTokenizer.load(models.tokenizerDir());
+        Path modelDir = models.tokenizerDir();
+        try (SeedTokenizer tokenizer = dtype.tokenizerOnlyType()
+                .map(type -> SeedTokenizer.load(modelDir, Device.cpu(), type))
+                .orElseGet(() -> SeedTokenizer.load(modelDir));
              Progress progress = Progress.start("tokenize", files.size())) {
             for (int start = 0; start < files.size(); start += SeedTokenizer.MAX_BATCH) {
                 List<Path> chunk = files.subList(start, Math.min(files.size(), start + SeedTokenizer.MAX_BATCH));

@@ -116,6 +116,29 @@ class TokenizeCommandTest {
         assertEquals(List.of("seed tokenize: model directory no-such-model does not exist"), run.errLines());
     }
 
+    @Test
+    void dtypeBfloat16TokenizesWithBfloat16MatricesAndInt8IsRefused() {
+        String model = OracleCases.demoModel().toString();
+        String photo = Oracle.path("images", "dog3.jpg").toString();
+        CliRun run = CliRun.of("tokenize", "--dtype", "bfloat16", "--model", model, photo);
+        assertEquals(0, run.status(), run.err());
+        int[] codes = codesOf(run.outLines().get(0));
+        int[] reference = OracleCases.photoCodes(2);
+        int same = 0;
+        for (int i = 0; i < codes.length; i++) {
+            same += codes[i] == reference[i] ? 1 : 0;
+        }
+        assertTrue(same >= codes.length - 1, same + " of " + codes.length + " codes equal float32's");
+        CliRun int8 = CliRun.of("tokenize", "--dtype", "int8", "--model", model, photo);
+        assertEquals(SeedCli.EXIT_FAILURE, int8.status());
+        assertEquals(List.of("seed tokenize: --dtype int8 is for the language model; the image tokenizer computes in"
+                + " float32 or bfloat16"), int8.errLines());
+        CliRun unknown = CliRun.of("tokenize", "--dtype", "float16", "--model", model, photo);
+        assertEquals(SeedCli.EXIT_FAILURE, unknown.status());
+        assertEquals(List.of("seed tokenize: --dtype float16: expected float32, bfloat16 or int8"),
+                unknown.errLines());
+    }
+
     static int[] codesOf(String textLine) {
         String[] parts = textLine.split("\t");
         assertEquals(2, parts.length, textLine);

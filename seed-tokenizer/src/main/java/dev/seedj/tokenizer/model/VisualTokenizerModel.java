@@ -1,7 +1,6 @@
 package dev.seedj.tokenizer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.core.weights.ComputeType;
 import dev.seedj.core.weights.LibtorchOps;
@@ -62,45 +61,35 @@ public final class VisualTokenizerModel extends SeedBlock {
      * @return the causal embeddings, codes and quantized vectors
      */
     public Encoded encode(NDArray pixels, StageRecorder recorder) {
-        if (computeType() == ComputeType.BFLOAT16) {
-            return float32(encodeInOwnType(LibtorchOps.toBfloat16(pixels), recorder));
-        }
-        return encodeInOwnType(pixels, recorder);
-    }
-
-    /**
-     * @return the type the loaded weights compute in ({@link ComputeType#BFLOAT16} when they were loaded so; inputs
-     *     and outputs stay float32 either way)
-     */
-    public ComputeType computeType() {
-        NDArray any = namedParameters().values().iterator().next().getArray(); // the ViT's cls_token
-        return LibtorchOps.isBfloat16(any) ? ComputeType.BFLOAT16 : ComputeType.FLOAT32;
-    }
-
-    /**
-     * @param name a parameter name
-     * @return whether it belongs to the layers that decide the nearest code ({@code encode_task_layer},
-     *     {@code quantize}), which a bfloat16 tokenizer keeps in float32
-     */
-    public static boolean isCodebookSide(String name) {
-        return name.startsWith("encode_task_layer.") || name.startsWith("quantize.");
-    }
-
-    /** The encoding's embeddings as float32 (codes are int64 either way). */
-    private static Encoded float32(Encoded e) {
-        return new Encoded(e.causalEmbeddings().toType(DataType.FLOAT32, false), e.codes(),
-                e.quantized().toType(DataType.FLOAT32, false));
-    }
-
-    private Encoded encodeInOwnType(NDArray pixels, StageRecorder recorder) {
         NDArray causal = encoder.causalEmbeddings(pixels, recorder); // [B, Q, hidden]
-        // the codebook side is float32 in every compute type (see isCodebookSide)
-        NDArray z = encoder.encodeTask(causal.toType(DataType.FLOAT32, false)); // [B, Q, codebook dim]
+        NDArray z = encoder.encodeTask(causal); // [B, Q, codebook dim]
         recorder.record("encode_task_layer.out", z);
         VectorQuantizer.Quantized quantized = encoder.quantize(z);
         recorder.record("quantize.z_q", quantized.quantized());
         recorder.record("codes", quantized.codes());
         return new Encoded(causal, quantized.codes(), quantized.quantized());
+    }
+
+    /**
+     * @return the type the loaded weight matrices compute in: {@link ComputeType#BFLOAT16} when the linear layers'
+     *     matrices were loaded so (norms, attention, residual sums, the codebook side and every input and output stay
+     *     float32 either way)
+     */
+    public ComputeType computeType() {
+        boolean reduced = namedParameters().values().stream()
+                .anyMatch(p -> p.isInitialized() && LibtorchOps.isBfloat16(p.getArray()));
+        return reduced ? ComputeType.BFLOAT16 : ComputeType.FLOAT32;
+    }
+
+    /**
+     * @param name a parameter name
+     * @return whether it belongs to the layers after the vision transformer that decide the nearest code (the causal
+     *     Q-Former, {@code encode_task_layer}, {@code quantize}), which a bfloat16 tokenizer keeps in float32: the
+     *     codes are the argmin of distances whose gaps are often a fraction of a percent, and these layers are about 1%
+     *     of the encoder's work (32 queries; the cross-attention projects the image tokens once per layer)
+     */
+    public static boolean keepsFloat32(String name) {
+        return name.startsWith("Qformer.") || name.startsWith("encode_task_layer.") || name.startsWith("quantize.");
     }
 
     /**
@@ -111,14 +100,6 @@ public final class VisualTokenizerModel extends SeedBlock {
      * @return [B, N, D]
      */
     public NDArray decode(NDArray quantized, StageRecorder recorder) {
-        if (computeType() == ComputeType.BFLOAT16) {
-            NDArray in = LibtorchOps.isBfloat16(quantized) ? quantized : LibtorchOps.toBfloat16(quantized);
-            return decodeInOwnType(in, recorder).toType(DataType.FLOAT32, false);
-        }
-        return decodeInOwnType(quantized, recorder);
-    }
-
-    private NDArray decodeInOwnType(NDArray quantized, StageRecorder recorder) {
         NDArray decoded = encoder.decodeTask(quantized); // [B, Q, hidden]
         recorder.record("decode_task_layer.out", decoded);
         return decoder.forward(decoded, recorder);
