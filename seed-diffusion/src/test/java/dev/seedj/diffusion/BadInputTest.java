@@ -90,7 +90,7 @@ class BadInputTest {
                 dev.seedj.diffusion.sampling.SampleRequest.builder().sampler(dev.seedj.diffusion.sampling.Sampler.PNDM)
                         .steps(2).guidanceScale(10f).conditioning(c).unconditional(c).imageEmbeds(e)
                         .latentShape(4, 2, 2).build(), step -> steps.incrementAndGet(), m)),
-                "image embeddings must be [B, 16]", "[1, 8]");
+                "image embeddings must be [B, 16], got (1, 8)");
         assertEquals(0, steps.get());
     }
 

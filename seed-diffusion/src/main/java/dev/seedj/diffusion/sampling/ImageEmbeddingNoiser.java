@@ -59,10 +59,6 @@ public final class ImageEmbeddingNoiser {
      */
     public NDArray noiseImageEmbeddings(NDArray imageEmbeds, int noiseLevel, NDArray noise, NDManager manager) {
         Shape shape = imageEmbeds.getShape();
-        if (shape.dimension() != 2 || shape.get(1) != normalizer.embeddingDim()) {
-            throw new IllegalArgumentException("image embeddings must be [B, " + normalizer.embeddingDim()
-                    + "] (the image_normalizer's embedding_dim), got " + shape);
-        }
         if (!noise.getShape().equals(shape)) {
             throw new IllegalArgumentException("noise " + noise.getShape() + " does not match the image embeddings " + shape);
         }
