@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Run: {@code java -Xmx1g -cp ... dev.seedj.examples.bench.DiffusionBenchmark [unet-channels vae-channels
  * image-side repeats [parts [generation-side]]]} (defaults 320 128 512 3 calls,generation 512; {@code 32 32 128 1}
- * is a seconds-long smoke run; {@code 320 128 512 3 generation 256} measures the sampler difference at a cheaper
+ * is a small smoke run; {@code 320 128 512 3 generation 256} measures the sampler difference at a cheaper
  * size). Threads as for {@link TokenizerBenchmark}.
  *
  * <p>Not thread-safe: run one benchmark per process, with nothing else computing.
@@ -100,9 +100,10 @@ public final class DiffusionBenchmark {
                         format("%.1f s (%d UNet calls + VAE decode)", g.plmsSeconds(), g.plmsUnetCalls()));
                 row(s, "generation, DPM-Solver++ (2M) " + DPM_STEPS + " steps, CFG, " + size,
                         format("%.1f s (%d UNet calls + VAE decode)", g.dpmSeconds(), g.dpmUnetCalls()));
-                row(s, "DPM-Solver++-" + DPM_STEPS + " vs PLMS-" + PLMS_STEPS + ", |latent difference|",
+                row(s, "DPM-Solver++-" + DPM_STEPS + " vs PLMS-" + PLMS_STEPS + ", latent difference (absolute)",
                         format("max %.4f, mean %.4f", g.latentMaxAbsDiff(), g.latentMeanAbsDiff()));
-                row(s, "DPM-Solver++-" + DPM_STEPS + " vs PLMS-" + PLMS_STEPS + ", |pixel difference| (u8)",
+                row(s, "DPM-Solver++-" + DPM_STEPS + " vs PLMS-" + PLMS_STEPS
+                        + ", pixel difference (absolute, u8 levels)",
                         format("max %.0f, mean %.2f", g.pixelMaxAbsDiff(), g.pixelMeanAbsDiff()));
             }
             row(s, "weights (fp32 UNet + VAE)", format("%.0f MB", weightBytes / 1e6));
