@@ -1,13 +1,13 @@
 package dev.seedj.diffusion;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
 import dev.seedj.core.weights.CheckpointException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Reads diffusers {@code UNet2DConditionModel} and {@code AutoencoderKL} configs into {@link UNetConfig} and
@@ -85,7 +85,7 @@ final class DiffusersConfigs {
         }
         long classDim = 0;
         if (!r.isNull("class_embed_type")) {
-            if (!"projection".equals(c.get("class_embed_type").getAsString())) {
+            if (!"projection".equals(r.string("class_embed_type"))) {
                 throw r.error("class_embed_type", "is supported only as \"projection\"");
             }
             classDim = r.integer("projection_class_embeddings_input_dim", null);
@@ -131,97 +131,129 @@ final class DiffusersConfigs {
         }
         int latent = r.integer("latent_channels", 4);
         return new VaeConfig(in, base, mult, r.integer("layers_per_block", 1), attention, latent, latent,
-                (float) (c.has("scaling_factor") ? c.get("scaling_factor").getAsDouble() : 0.18215));
+                r.decimal("scaling_factor", 0.18215));
     }
 
-    /** Typed access with messages naming the file and key. */
-    private record Reader(JsonObject c, Path file) {
+    /** Typed access through {@link ConfigValue}: every message names the file and the JSON path. */
+    private static final class Reader {
+        private final ConfigValue root;
+        private final Path file;
+
+        Reader(JsonObject c, Path file) {
+            this.root = ConfigValue.of(c);
+            this.file = file;
+        }
+
         boolean isNull(String key) {
-            return !c.has(key) || c.get(key).isJsonNull();
+            return !root.get(key).isPresent();
         }
 
         CheckpointException error(String key, String problem) {
-            return new CheckpointException(file + ": " + key + " " + problem);
+            return failure(root.get(key).error(problem));
+        }
+
+        private CheckpointException failure(ConfigException e) {
+            return new CheckpointException(e.in(file.toString()).getMessage(), e);
         }
 
         void expectNull(String key) {
             if (!isNull(key)) {
-                throw error(key, "is not supported (got " + c.get(key) + ")");
+                throw error(key, "is not supported (got " + root.get(key).json() + ")");
             }
         }
 
         void expect(String key, Object value) {
-            if (isNull(key)) {
+            ConfigValue v = root.get(key);
+            if (!v.isPresent()) {
                 return;
             }
-            JsonElement e = c.get(key);
             boolean same;
-            if (value instanceof Boolean b) {
-                same = e.getAsJsonPrimitive().isBoolean() && e.getAsBoolean() == b;
-            } else if (value instanceof Number n) {
-                same = e.getAsJsonPrimitive().isNumber() && e.getAsDouble() == n.doubleValue();
-            } else {
-                same = Objects.equals(e.getAsString(), value);
+            try {
+                if (value instanceof Boolean b) {
+                    same = v.isBoolean() && v.asBoolean() == b;
+                } else if (value instanceof Number n) {
+                    same = !v.isString() && !v.isBoolean() && v.asDouble() == n.doubleValue();
+                } else {
+                    same = v.isString() && v.asString().equals(value);
+                }
+            } catch (ConfigException e) {
+                same = false;
             }
             if (!same) {
-                throw error(key, "= " + e + " is not supported (only " + value + ")");
+                throw error(key, "= " + v.json() + " is not supported (only " + value + ")");
             }
         }
 
         Integer integer(String key, Integer fallback) {
-            if (isNull(key)) {
-                if (fallback == null) {
-                    throw error(key, "is missing");
-                }
-                return fallback;
-            }
             try {
-                return c.get(key).getAsInt();
-            } catch (RuntimeException e) {
-                throw error(key, "is not an integer: " + c.get(key));
+                ConfigValue v = root.get(key);
+                if (!v.isPresent() && fallback == null) {
+                    throw v.error("is missing");
+                }
+                return v.isPresent() ? v.asInt() : fallback;
+            } catch (ConfigException e) {
+                throw failure(e);
             }
         }
 
         boolean bool(String key, boolean fallback) {
-            return isNull(key) ? fallback : c.get(key).getAsBoolean();
+            try {
+                return root.get(key).asBoolean(fallback);
+            } catch (ConfigException e) {
+                throw failure(e);
+            }
+        }
+
+        String string(String key) {
+            try {
+                return root.get(key).asString();
+            } catch (ConfigException e) {
+                throw failure(e);
+            }
         }
 
         List<Integer> integers(String key) {
-            if (isNull(key) || !c.get(key).isJsonArray() || c.get(key).getAsJsonArray().isEmpty()) {
-                throw error(key, "must be a non-empty list");
+            try {
+                List<Integer> values = root.get(key).asList(ConfigValue::asInt);
+                if (values.isEmpty()) {
+                    throw root.get(key).error("must be a non-empty list");
+                }
+                return values;
+            } catch (ConfigException e) {
+                throw failure(e);
             }
-            List<Integer> out = new ArrayList<>();
-            for (JsonElement e : c.get(key).getAsJsonArray()) {
-                out.add(e.getAsInt());
-            }
-            return out;
         }
 
         List<String> strings(String key) {
-            if (isNull(key) || !c.get(key).isJsonArray()) {
-                throw error(key, "must be a list");
+            try {
+                return root.get(key).asList(ConfigValue::asString);
+            } catch (ConfigException e) {
+                throw failure(e);
             }
-            List<String> out = new ArrayList<>();
-            for (JsonElement e : c.get(key).getAsJsonArray()) {
-                out.add(e.getAsString());
-            }
-            return out;
         }
 
         /** An int for every level, or one int for all (absent: 1). */
         List<Integer> perLevel(String key, int levels) {
-            if (isNull(key)) {
+            ConfigValue v = root.get(key);
+            if (!v.isPresent()) {
                 return Collections.nCopies(levels, 1);
             }
-            JsonElement e = c.get(key);
-            if (e.isJsonArray()) {
+            if (v.isArray()) {
                 List<Integer> values = integers(key);
                 if (values.size() != levels) {
                     throw error(key, "needs one entry per level (" + levels + "), got " + values);
                 }
                 return values;
             }
-            return Collections.nCopies(levels, e.getAsInt());
+            return Collections.nCopies(levels, integer(key, null));
+        }
+
+        float decimal(String key, double fallback) {
+            try {
+                return (float) root.get(key).asDouble(fallback);
+            } catch (ConfigException e) {
+                throw failure(e);
+            }
         }
     }
 }

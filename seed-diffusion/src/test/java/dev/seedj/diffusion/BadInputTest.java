@@ -1,5 +1,6 @@
 package dev.seedj.diffusion;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,29 @@ class BadInputTest {
                 () -> unclip.unet(x, t, context, m.zeros(new Shape(2, 16)), m)), "class labels");
         assertMessage(assertThrows(IllegalArgumentException.class,
                 () -> v1.unet(m.zeros(new Shape(2, 3, 8, 8)), t, context, null, m)), "[B, 4, H, W]");
+    }
+
+    @Test
+    void badSampleRequestsAreRefusedBeforeAnyStep() {
+        java.util.concurrent.atomic.AtomicInteger steps = new java.util.concurrent.atomic.AtomicInteger();
+        NDArray c = m.zeros(new Shape(1, 77, 32));
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> v1.sample(
+                dev.seedj.diffusion.sampling.SampleRequest.builder().steps(0).conditioning(c).unconditional(c)
+                        .latentShape(4, 2, 2).build(), step -> steps.incrementAndGet(), m)), "steps must be at least 1");
+        NDArray wide = m.zeros(new Shape(1, 77, 768));
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> v1.sample(
+                dev.seedj.diffusion.sampling.SampleRequest.builder().steps(2).conditioning(wide).unconditional(wide)
+                        .latentShape(4, 2, 2).build(), step -> steps.incrementAndGet(), m)), "conditioning", "32");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> v1.sample(
+                dev.seedj.diffusion.sampling.SampleRequest.builder().steps(2).conditioning(c).unconditional(c)
+                        .latentShape(4, 3, 2).build(), step -> steps.incrementAndGet(), m)), "multiples of 2");
+        NDArray e = m.zeros(new Shape(1, 8)); // sd-unclip-tiny embeds 16 features
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> unclip.sample(
+                dev.seedj.diffusion.sampling.SampleRequest.builder().sampler(dev.seedj.diffusion.sampling.Sampler.PNDM)
+                        .steps(2).guidanceScale(10f).conditioning(c).unconditional(c).imageEmbeds(e)
+                        .latentShape(4, 2, 2).build(), step -> steps.incrementAndGet(), m)),
+                "image embeddings must be [B, 16], got (1, 8)");
+        assertEquals(0, steps.get());
     }
 
     @Test

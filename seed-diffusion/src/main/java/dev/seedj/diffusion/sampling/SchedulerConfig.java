@@ -1,15 +1,11 @@
 package dev.seedj.diffusion.sampling;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Everything a sampler needs besides the denoiser: the noise schedule, what the model predicts, and the diffusers
@@ -68,43 +64,34 @@ public record SchedulerConfig(NoiseSchedule schedule, PredictionType predictionT
      *
      * @param json the file
      * @return the configuration
-     * @throws IllegalArgumentException if the file is not valid JSON or names an unsupported setting
+     * @throws ConfigException naming the file and the JSON path if the file is missing, not valid JSON, or a
+     *     setting is mistyped or unsupported
      * @throws UncheckedIOException if it cannot be read
      */
     public static SchedulerConfig fromDiffusersJson(Path json) {
-        String text;
-        try {
-            text = Files.readString(json, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read scheduler config " + json, e);
-        }
-        try {
-            JsonObject o = JsonParser.parseString(text).getAsJsonObject();
-            int timesteps = intOr(o, "num_train_timesteps", 1000);
-            NoiseSchedule schedule;
-            JsonElement trained = o.get("trained_betas");
-            if (trained != null && !trained.isJsonNull()) {
-                JsonArray array = trained.getAsJsonArray();
-                float[] betas = new float[array.size()];
-                for (int i = 0; i < betas.length; i++) {
-                    betas[i] = array.get(i).getAsFloat();
-                }
-                schedule = NoiseSchedule.ofBetas(betas);
-            } else {
-                schedule = NoiseSchedule.diffusers(stringOr(o, "beta_schedule", "linear"),
-                        doubleOr(o, "beta_start", 0.0001), doubleOr(o, "beta_end", 0.02), timesteps);
-            }
+        return ConfigValue.readFile(json, o -> {
+            int timesteps = o.get("num_train_timesteps").asInt(1000);
+            ConfigValue trained = o.get("trained_betas");
+            double betaStart = o.get("beta_start").asDouble(0.0001);
+            double betaEnd = o.get("beta_end").asDouble(0.02);
+            NoiseSchedule schedule = trained.isPresent() ? NoiseSchedule.ofBetas(trained.asFloats())
+                    : named(o.get("beta_schedule"), "linear",
+                            name -> NoiseSchedule.diffusers(name, betaStart, betaEnd, timesteps));
             return new SchedulerConfig(schedule,
-                    PredictionType.fromName(stringOr(o, "prediction_type", "epsilon")),
-                    TimestepSpacing.fromName(stringOr(o, "timestep_spacing", "leading")),
-                    intOr(o, "steps_offset", 0),
-                    o.has("set_alpha_to_one") && !o.get("set_alpha_to_one").isJsonNull()
-                            && o.get("set_alpha_to_one").getAsBoolean());
-        } catch (RuntimeException e) {
-            if (e instanceof IllegalArgumentException) {
-                throw new IllegalArgumentException(json + ": " + e.getMessage(), e);
-            }
-            throw new IllegalArgumentException(json + ": not a valid scheduler config (" + e + ")", e);
+                    named(o.get("prediction_type"), "epsilon", PredictionType::fromName),
+                    named(o.get("timestep_spacing"), "leading", TimestepSpacing::fromName),
+                    o.get("steps_offset").asInt(0), o.get("set_alpha_to_one").asBoolean(false));
+        });
+    }
+
+    /** A setting by name, a refused name reported at its JSON path. */
+    private static <T> T named(ConfigValue value, String fallback, Function<String, T> byName) {
+        try {
+            return byName.apply(value.asString(fallback));
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw value.error(e.getMessage());
         }
     }
 
@@ -114,20 +101,5 @@ public record SchedulerConfig(NoiseSchedule schedule, PredictionType predictionT
      */
     public SchedulerConfig withPredictionType(PredictionType predictionType) {
         return new SchedulerConfig(schedule, predictionType, timestepSpacing, stepsOffset, setAlphaToOne);
-    }
-
-    private static String stringOr(JsonObject o, String key, String fallback) {
-        JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsString();
-    }
-
-    private static int intOr(JsonObject o, String key, int fallback) {
-        JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsInt();
-    }
-
-    private static double doubleOr(JsonObject o, String key, double fallback) {
-        JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsDouble();
     }
 }

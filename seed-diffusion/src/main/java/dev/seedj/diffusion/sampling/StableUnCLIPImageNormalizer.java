@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.ConstantInitializer;
-import com.google.gson.JsonParser;
+import dev.seedj.core.config.ConfigException;
+import dev.seedj.core.config.ConfigValue;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.core.nn.StateDictLoader;
 import dev.seedj.core.weights.CheckpointException;
 import dev.seedj.core.weights.StateDict;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -49,12 +49,18 @@ public final class StableUnCLIPImageNormalizer extends SeedBlock {
         Path config = folder.resolve("config.json");
         int dim;
         try {
-            dim = JsonParser.parseString(Files.readString(config, StandardCharsets.UTF_8))
-                    .getAsJsonObject().get("embedding_dim").getAsInt();
-        } catch (IOException e) {
+            dim = ConfigValue.readFile(config, root -> {
+                ConfigValue embeddingDim = root.get("embedding_dim");
+                int value = embeddingDim.asInt();
+                if (value < 1) {
+                    throw embeddingDim.error("must be positive, got " + value);
+                }
+                return value;
+            });
+        } catch (ConfigException e) {
+            throw new CheckpointException(e.getMessage(), e);
+        } catch (UncheckedIOException e) {
             throw new CheckpointException("cannot read " + config + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new CheckpointException(config + " has no integer embedding_dim: " + e.getMessage(), e);
         }
         StableUnCLIPImageNormalizer normalizer = new StableUnCLIPImageNormalizer(dim);
         try (StateDict weights = StateDict.open(weightsFile(folder))) {

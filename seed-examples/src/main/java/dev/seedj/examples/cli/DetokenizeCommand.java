@@ -16,7 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code seed detokenize}: one image's codes to its generation embeddings (v1: 77 x 768 Stable Diffusion
  * text conditioning; v2: 1 x 1024 unCLIP image embedding), written to {@code .npy} or {@code .safetensors},
- * and to a PNG when the model carries a {@link PictureDecoder}.
+ * and to a PNG: drawn by Stable Diffusion when {@code --diffusion} (or {@code $SEEDJ_DIFFUSION}) names a pipeline,
+ * else by the model's {@link PictureDecoder} (SEED-mini).
  *
  * <p>Not thread-safe (one instance per command-line run).
  */
@@ -45,8 +46,12 @@ public final class DetokenizeCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--png", paramLabel = "FILE",
-            description = "draw the picture, if the model has a pixel decoder (SEED-mini)")
+            description = "draw the picture: with Stable Diffusion when --diffusion is given, else with the model's "
+                    + "pixel decoder (SEED-mini)")
     Path png;
+
+    @Mixin
+    DiffusionOptions diffusion;
 
     @Override
     public Integer call() {
@@ -56,7 +61,8 @@ public final class DetokenizeCommand implements Callable<Integer> {
         }
         int[] parsed = Codes.parse(codes);
         Path modelDir = models.tokenizerDir();
-        try (PictureDecoder decoder = png == null ? null : PictureDecoderProvider.find(modelDir);
+        Path pipeline = diffusion.pipelineFor(png).orElse(null);
+        try (PictureDecoder decoder = png == null || pipeline != null ? null : PictureDecoderProvider.find(modelDir);
              SeedTokenizer tokenizer = dtype.tokenizerOnlyType()
                      .map(type -> SeedTokenizer.load(modelDir, Device.cpu(), type))
                      .orElseGet(() -> SeedTokenizer.load(modelDir))) {
@@ -72,6 +78,12 @@ public final class DetokenizeCommand implements Callable<Integer> {
             }
             if (decoder != null) {
                 PngOutput.draw(decoder, embeddings, png);
+                spec.commandLine().getOut().println(png);
+            }
+            if (pipeline != null) {
+                try (StableDiffusionPng drawer = StableDiffusionPng.open(tokenizer, pipeline, diffusion)) {
+                    drawer.draw(parsed, png);
+                }
                 spec.commandLine().getOut().println(png);
             }
         }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code seed imagine}: text to image codes (SEED-OPT or SEED-LLaMA), codes to generation embeddings (the tokenizer's
- * decoder), written to a file, and to a PNG when the model carries a {@link PictureDecoder}.
+ * decoder), written to a file, and to a PNG: drawn by Stable Diffusion when {@code --diffusion} (or
+ * {@code $SEEDJ_DIFFUSION}) names a pipeline, else by the model's {@link PictureDecoder} (SEED-mini).
  *
  * <p>Not thread-safe (one instance per command-line run).
  */
@@ -33,17 +34,25 @@ public final class ImagineCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--png", paramLabel = "FILE",
-            description = "also draw the picture, if the model has a pixel decoder (SEED-mini)")
+            description = "also draw the picture: with Stable Diffusion when --diffusion is given, else with the "
+                    + "model's pixel decoder (SEED-mini)")
     Path png;
+
+    @Mixin
+    DiffusionOptions diffusion;
 
     @Override
     public Integer call() {
         if (prompt.isBlank()) {
             throw new CliException("the prompt is empty");
         }
-        // the pixel decoder is looked up first, so a missing one fails before the slow generation
-        try (PictureDecoder decoder = png == null ? null : PictureDecoderProvider.find(models.tokenizerDir());
-             MultimodalModels opened = MultimodalModels.open(models)) {
+        Path pipeline = diffusion.pipelineFor(png).orElse(null);
+        // the picture's decoder is loaded before the slow generation, so a missing or unfit one fails first
+        try (PictureDecoder decoder = png == null || pipeline != null ? null
+                    : PictureDecoderProvider.find(models.tokenizerDir());
+             MultimodalModels opened = MultimodalModels.open(models);
+             StableDiffusionPng drawer = pipeline == null ? null
+                    : StableDiffusionPng.open(opened.tokenizer(), pipeline, diffusion)) {
             int[] codes = opened.model().generateImageCodes(prompt);
             spec.commandLine().getOut().println(Codes.format(codes));
             if (out != null || decoder != null) {
@@ -54,6 +63,9 @@ public final class ImagineCommand implements Callable<Integer> {
                 if (decoder != null) {
                     PngOutput.draw(decoder, embeddings, png);
                 }
+            }
+            if (drawer != null) {
+                drawer.draw(codes, png);
             }
         }
         return 0;

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /**
- * Draws generation embeddings as a PNG through a {@link PictureDecoder}.
+ * Writes pictures as PNG files, e.g. generation embeddings drawn by a {@link PictureDecoder}.
  *
  * <p>Stateless; thread-safe.
  */
@@ -21,7 +21,15 @@ final class PngOutput {
      * @throws CliException if the file cannot be written
      */
     static void draw(PictureDecoder decoder, float[][] embeddings, Path file) {
-        BufferedImage picture = decoder.decode(embeddings);
+        write(decoder.decode(embeddings), file);
+    }
+
+    /**
+     * @param picture the picture
+     * @param file the PNG to write
+     * @throws CliException if the file cannot be written
+     */
+    static void write(BufferedImage picture, Path file) {
         try {
             if (!ImageIO.write(picture, "png", file.toFile())) {
                 throw new CliException("no PNG writer for a " + picture.getType() + " image");

@@ -11,6 +11,14 @@ import dev.seedj.diffusion.sampling.PredictionType;
 import dev.seedj.diffusion.sampling.SampleRequest;
 import dev.seedj.diffusion.sampling.Sampler;
 import dev.seedj.diffusion.sampling.SchedulerConfig;
+import dev.seedj.multimodal.PictureSettings;
+import dev.seedj.multimodal.SeedPictures;
+import dev.seedj.tokenizer.SeedTokenizer;
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
@@ -35,5 +43,19 @@ final class DiffusionSnippets {
         NDArray latents = DiffusionSampling.sample(request, sd::unet, config, noiserOrNull, step -> bar.step(), manager);
         // end snippet
         return latents;
+    }
+
+    static void pictures(int[] codes) throws IOException {
+        // snippet:pictures
+        try (SeedTokenizer tokenizer = SeedTokenizer.load(Path.of("models/seed-tokenizer-v1"));
+                SeedPictures pictures = SeedPictures.open(tokenizer, Path.of("sd-v1-4.ckpt"),
+                        null,                                               // the built-in v1-inference.yaml
+                        Path.of("bpe_simple_vocab_16e6.txt.gz"))) {         // CLIP's vocabulary, for ""
+            BufferedImage picture = pictures.picture(codes);   // PLMS, 50 steps, guidance 7.5, 512 x 512, seed 0
+            PictureSettings fast = pictures.defaults().withSampler(Sampler.DPMPP_2M).withSteps(20).withSeed(7);
+            BufferedImage quicker = pictures.picture(codes, fast, step -> System.out.println(step.index()));
+            ImageIO.write(picture, "png", new File("picture.png"));
+        }
+        // end snippet
     }
 }
