@@ -28,7 +28,9 @@ import java.util.Set;
 /**
  * SEED-mini's acceptance measurements on held-out scenes ({@link ShapesWorld#test(long)}):
  * <ul>
- *   <li>{@link #captionAccuracy}: {@code SeedOpt.caption} states all four attributes right;</li>
+ *   <li>{@link #captionAccuracy}: {@code SeedOpt.caption} states all four attributes right, of the rendered
+ *       pictures or of {@link Degradation degraded} ones;</li>
+ *   <li>{@link #colourAnswers}: {@code SeedOpt.answer} to {@value MiniWorldText#COLOUR_QUESTION} is the colour;</li>
  *   <li>{@link #generationAccuracy}: {@code generateConditioning} then the {@link PixelDecoder} draws a picture whose
  *       dominant colour and shape, as {@link ShapeClassifier} judges them, are the asked ones;</li>
  *   <li>{@link #codebookUsage}: share of the codebook the test pictures use;</li>
@@ -65,19 +67,53 @@ public final class MiniMetrics {
      * @param model SEED-OPT on the SEED-mini tokenizer
      * @param test held-out world
      * @param n scenes 0 .. n - 1
-     * @return captions with all four attributes right
+     * @return captions of the rendered pictures with all four attributes right
      */
     public static Share captionAccuracy(SeedOpt model, ShapesWorld test, int n) {
+        return captionAccuracy(model, test, n, null);
+    }
+
+    /**
+     * @param model SEED-OPT on the SEED-mini tokenizer
+     * @param test held-out world
+     * @param n scenes 0 .. n - 1
+     * @param degradation applied at its test strength ({@link Degradation#test}) before captioning, or null for the
+     *     rendered pictures
+     * @return captions with all four attributes right
+     */
+    public static Share captionAccuracy(SeedOpt model, ShapesWorld test, int n, Degradation degradation) {
         int hits = 0;
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             ShapeSample sample = test.sample(i);
-            String caption = model.caption(sample.image());
+            BufferedImage picture = degradation == null ? sample.image() : degradation.test(sample.image(), i);
+            String caption = model.caption(picture);
             Optional<CaptionAttributes> said = ShapeScene.tryParseCaption(caption);
             if (said.isPresent() && said.get().equals(sample.scene().attributes())) {
                 hits++;
             } else if (failures.size() < 10) {
                 failures.add("'" + sample.caption() + "' captioned '" + caption + "'");
+            }
+        }
+        return new Share(hits, n, failures);
+    }
+
+    /**
+     * @param model SEED-OPT on the SEED-mini tokenizer
+     * @param test held-out world
+     * @param n scenes 0 .. n - 1
+     * @return answers to {@value MiniWorldText#COLOUR_QUESTION} that are exactly the shape's colour word
+     */
+    public static Share colourAnswers(SeedOpt model, ShapesWorld test, int n) {
+        int hits = 0;
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ShapeSample s = test.sample(i);
+            String answer = model.answer(s.image(), MiniWorldText.COLOUR_QUESTION);
+            if (answer.equals(s.scene().colour().word())) {
+                hits++;
+            } else if (failures.size() < 10) {
+                failures.add("'" + s.caption() + "' answered '" + answer + "'");
             }
         }
         return new Share(hits, n, failures);

@@ -14,10 +14,11 @@ import java.util.List;
  * <ul>
  *   <li>image to text: {@code BOS <img> c1 .. c32 </img>} then the target {@code caption EOS};</li>
  *   <li>text to image: {@code BOS caption <img>} then the target {@code c1 .. c32 </img>};</li>
- *   <li>the LoRA instruction: {@code BOS <img> .. </img>Question: what colour is the shape?\nAnswer:} then the
+ *   <li>the colour question: {@code BOS <img> .. </img>Question: what colour is the shape?\nAnswer:} then the
  *       target {@code " colour" EOS}.</li>
  * </ul>
- * The loss covers the targets only.
+ * The loss covers the targets only. {@link #taskMix} puts the three tasks together: the bundled language model learns
+ * all of them, so that one model captions, answers and draws.
  *
  * <p>Thread-safe if the tokenizer is (it is).
  */
@@ -65,7 +66,7 @@ public final class MiniSequences {
     /**
      * @param codes one image's codes
      * @param attributes what the image shows
-     * @return the colour-question example of the LoRA adapter
+     * @return the colour-question example
      */
     public LmExample colourAnswer(int[] codes, CaptionAttributes attributes) {
         return LmExample.promptTarget(templates.answerIds(text, codes, MiniWorldText.COLOUR_QUESTION),
@@ -73,15 +74,38 @@ public final class MiniSequences {
     }
 
     /**
-     * @param codes codes of several images
-     * @param captions their captions
-     * @return both directions for every image, interleaved
+     * @param scenes tokenized training scenes (only the rendered pictures' codes are used)
+     * @return caption to codes and codes to caption for every scene, interleaved
      */
-    public List<LmExample> bothDirections(List<int[]> codes, List<String> captions) {
-        List<LmExample> out = new ArrayList<>(2 * codes.size());
-        for (int i = 0; i < codes.size(); i++) {
-            out.add(captioning(codes.get(i), captions.get(i)));
-            out.add(imageGeneration(codes.get(i), captions.get(i)));
+    public List<LmExample> bothDirections(TokenizedScenes scenes) {
+        List<LmExample> out = new ArrayList<>(2 * scenes.size());
+        for (int i = 0; i < scenes.size(); i++) {
+            String caption = scenes.scenes().get(i).caption();
+            out.add(captioning(scenes.clean().get(i), caption));
+            out.add(imageGeneration(scenes.clean().get(i), caption));
+        }
+        return out;
+    }
+
+    /**
+     * Every task on every scene, four sequences per scene in this order: the caption of the rendered picture, the
+     * caption of the degraded picture, the text-to-image sequence (codes of the rendered picture, the canonical
+     * target of generation), and the colour answer (about the rendered picture for even scene indices, the degraded
+     * one for odd).
+     *
+     * @param scenes tokenized training scenes
+     * @return the mixed sequences
+     */
+    public List<LmExample> taskMix(TokenizedScenes scenes) {
+        List<LmExample> out = new ArrayList<>(4 * scenes.size());
+        for (int i = 0; i < scenes.size(); i++) {
+            String caption = scenes.scenes().get(i).caption();
+            int[] clean = scenes.clean().get(i);
+            int[] degraded = scenes.degraded().get(i);
+            out.add(captioning(clean, caption));
+            out.add(captioning(degraded, caption));
+            out.add(imageGeneration(clean, caption));
+            out.add(colourAnswer(i % 2 == 0 ? clean : degraded, scenes.scenes().get(i).attributes()));
         }
         return out;
     }

@@ -20,16 +20,20 @@ import java.util.List;
  * @param stage2Steps stage-2 optimizer steps
  * @param stage2Batch stage-2 batch size
  * @param stage2Lr stage-2 peak learning rate
- * @param lmPool training scenes turned into language-model sequences (each gives one sequence per direction)
+ * @param lmPool training scenes turned into the base language model's sequences (each gives one per direction)
  * @param lmSteps language-model optimizer steps
  * @param lmBatch language-model batch size
  * @param lmLr language-model peak learning rate
+ * @param mixPool training scenes turned into task-mix sequences (each gives four, {@link MiniSequences#taskMix});
+ *     the LoRA phase uses the first eighth of them
+ * @param mixSteps task-mix fine-tuning steps (batch {@code lmBatch})
+ * @param mixLr task-mix peak learning rate
  * @param loraSteps LoRA optimizer steps
  * @param loraBatch LoRA batch size
  * @param loraLr LoRA peak learning rate
  */
 public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, double stage1Lr, int stage2Steps,
-        int stage2Batch, double stage2Lr, int lmPool, int lmSteps, int lmBatch, double lmLr, int loraSteps,
+        int stage2Batch, double stage2Lr, int lmPool, int lmSteps, int lmBatch, double lmLr, int mixPool, int mixSteps, double mixLr, int loraSteps,
         int loraBatch, double loraLr) {
 
     /**
@@ -52,7 +56,7 @@ public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, 
     /** @return the same pipeline with a few steps of each phase */
     public static SeedMiniSettings smoke() {
         return builder().trainPool(64).stage1Steps(3).stage1Batch(8).stage2Steps(3).stage2Batch(8).lmPool(16)
-                .lmSteps(3).lmBatch(8).loraSteps(3).loraBatch(4).loraLr(1e-3).build();
+                .lmSteps(3).lmBatch(8).mixPool(16).mixSteps(3).loraSteps(3).loraBatch(4).loraLr(1e-3).build();
     }
 
     /** @return a builder starting from the {@link #standard()} recipe */
@@ -94,6 +98,9 @@ public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, 
         private int lmSteps = 3000;
         private int lmBatch = 32;
         private double lmLr = 1e-3;
+        private int mixPool = 2000;
+        private int mixSteps = 600;
+        private double mixLr = 5e-4;
         private int loraSteps = 200;
         private int loraBatch = 16;
         private double loraLr = 2e-3;
@@ -200,6 +207,33 @@ public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, 
         }
 
         /**
+         * @param v training scenes turned into task-mix sequences
+         * @return this builder
+         */
+        public Builder mixPool(int v) {
+            mixPool = v;
+            return this;
+        }
+
+        /**
+         * @param v task-mix fine-tuning steps
+         * @return this builder
+         */
+        public Builder mixSteps(int v) {
+            mixSteps = v;
+            return this;
+        }
+
+        /**
+         * @param v task-mix peak learning rate
+         * @return this builder
+         */
+        public Builder mixLr(double v) {
+            mixLr = v;
+            return this;
+        }
+
+        /**
          * @param v LoRA optimizer steps
          * @return this builder
          */
@@ -228,7 +262,8 @@ public record SeedMiniSettings(int trainPool, int stage1Steps, int stage1Batch, 
 
         /** @return the settings */
         public SeedMiniSettings build() {
-            return new SeedMiniSettings(trainPool, stage1Steps, stage1Batch, stage1Lr, stage2Steps, stage2Batch, stage2Lr, lmPool, lmSteps, lmBatch, lmLr, loraSteps, loraBatch, loraLr);
+            return new SeedMiniSettings(trainPool, stage1Steps, stage1Batch, stage1Lr, stage2Steps, stage2Batch, stage2Lr, lmPool, lmSteps, lmBatch, lmLr,
+                    mixPool, mixSteps, mixLr, loraSteps, loraBatch, loraLr);
         }
     }
 }
