@@ -66,19 +66,23 @@ public final class DiffusionBenchmark {
     private static final int DPM_STEPS = 20;
     private static final float GUIDANCE = 7.5f;
     private static final long SEED = 42;
+    /** Bytes of the copy-bandwidth source array (as many again for the target): far beyond the caches. */
+    private static final long COPY_BYTES = 256L << 20;
 
     /**
      * What one run measured. Immutable and thread-safe.
      *
      * @param threads libtorch intra-op threads
      * @param matmulGflops float32 1024^3 matrix-multiply throughput, GFLOP/s
+     * @param copyGbs STREAM-style copy bandwidth with one thread per core, GB/s (read + write), measured after the
+     *     peak memory was read so that its buffers do not count in it
      * @param callsOrNull the single-call figures, if that part ran
      * @param generationOrNull the whole-generation figures, if that part ran
      * @param weightBytes bytes of the float32 UNet and VAE weights
      * @param peakResidentBytes the process's peak resident memory (VmHWM), or -1 off Linux
      * @param loadAverage the 1-minute load average at the end, or -1 off Linux
      */
-    public record Result(int threads, double matmulGflops, Calls callsOrNull, Generation generationOrNull,
+    public record Result(int threads, double matmulGflops, double copyGbs, Calls callsOrNull, Generation generationOrNull,
             long weightBytes, long peakResidentBytes, double loadAverage) {
 
         /** @return the figures as a Markdown table */
@@ -88,6 +92,7 @@ public final class DiffusionBenchmark {
             row(s, "libtorch intra-op threads", Integer.toString(threads));
             row(s, "machine load average (1 min, at the end)", loadAverage < 0 ? "n/a" : format("%.2f", loadAverage));
             row(s, "fp32 matmul 1024^3", format("%.1f GFLOP/s", matmulGflops));
+            row(s, "copy bandwidth (all cores, read + write)", format("%.1f GB/s", copyGbs));
             if (callsOrNull != null) {
                 Calls c = callsOrNull;
                 timed(s, "UNet call, CFG batch 2, " + c.imageSide() + " x " + c.imageSide(), c.unetLargeSeconds(),
@@ -225,7 +230,8 @@ public final class DiffusionBenchmark {
             Generation generation = generationSide == 0 ? null
                     : generations(unet, vae, generationSide / LATENT_SCALE, runCalls, device, manager);
             long peak = ProcessMemory.available() ? ProcessMemory.peakResidentBytes() : -1;
-            return new Result(LibtorchThreads.intraOp(), matmul, calls, generation, weightBytes, peak,
+            double copy = CopyBandwidth.gbs(COPY_BYTES, Runtime.getRuntime().availableProcessors());
+            return new Result(LibtorchThreads.intraOp(), matmul, copy, calls, generation, weightBytes, peak,
                     ProcessMemory.loadAverage());
         }
     }
