@@ -1,6 +1,7 @@
 package dev.seedj.multimodal;
 
 import dev.seedj.core.batch.ItemResult;
+import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.PromptTemplates;
 import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.llama.LlamaConfig;
@@ -47,12 +48,18 @@ import java.util.Objects;
  * race with calls.
  */
 public final class SeedLlama implements SeedMultimodalModel {
+    /** The loaded weights; closing it also closes an adapted model derived from it. */
+    private final LlamaModel base;
+    /** What generates: {@code base}, or {@code base} with the adapter applied. */
     private final LlamaModel model;
     private final TextTokenizer text;
     private final PromptTemplates templates;
     private final PromptedGeneration generation;
 
-    private SeedLlama(LlamaModel model, TextTokenizer text, SeedTokenizer images, PromptTemplates templates) {
+    /** @param model {@code base}, or {@code base} with a LoRA adapter applied ({@link LlamaModel#withAdapter}) */
+    private SeedLlama(LlamaModel base, LlamaModel model, TextTokenizer text, SeedTokenizer images,
+            PromptTemplates templates) {
+        this.base = base;
         this.model = model;
         this.text = text;
         this.templates = templates;
@@ -88,15 +95,46 @@ public final class SeedLlama implements SeedMultimodalModel {
      */
     public static SeedLlama load(Path llmDir, SeedTokenizer imageTokenizer, PromptTemplates templates,
             LlamaLoadOptions options) {
+        return load(llmDir, null, imageTokenizer, templates, options);
+    }
+
+    /**
+     * Loads SEED-LLaMA with a PEFT LoRA adapter applied (unmerged, on the seven projections it targets); the
+     * adapter is checked against the model before anything is applied (an adapter made for another model is
+     * refused, naming the module or tensor).
+     *
+     * @param llmDir the SEED-LLaMA directory (config, weights, tokenizer files)
+     * @param adapterDirOrNull a PEFT LoRA adapter directory, or null
+     * @param imageTokenizer the SEED tokenizer whose codes the model reads and writes (not closed by this object)
+     * @param templates the prompt formats, e.g. {@link SeedLlamaFormat#templates()}
+     * @param options device, compute dtype and memory limit of the weights (an adapter needs float32)
+     * @return the model
+     * @throws IllegalArgumentException if the vocabulary holds no image tokens or another number of them than
+     *     the image tokenizer's codebook size (naming both), for a malformed config or tokenizer file, or for an
+     *     adapter made for another model
+     * @throws dev.seedj.llm.llama.ModelDoesNotFitException if the weights cannot fit in memory (nothing is read)
+     */
+    public static SeedLlama load(Path llmDir, Path adapterDirOrNull, SeedTokenizer imageTokenizer,
+            PromptTemplates templates, LlamaLoadOptions options) {
         Objects.requireNonNull(imageTokenizer, "imageTokenizer");
         Objects.requireNonNull(templates, "templates");
         LlamaConfig config = LlamaConfig.load(llmDir.resolve("config.json"));
         int codebook = imageTokenizer.config().codebook().size();
         TextTokenizer text = TextTokenizer.load(llmDir, codebook);
+        LlamaModel base = null;
         try {
             checkCodebook(llmDir, config.vocabSize(), text, codebook);
-            return new SeedLlama(LlamaModel.load(llmDir, options), text, imageTokenizer, templates);
+            base = LlamaModel.load(llmDir, options);
+            if (adapterDirOrNull == null) {
+                return new SeedLlama(base, base, text, imageTokenizer, templates);
+            }
+            try (LoraAdapter adapter = LoraAdapter.load(adapterDirOrNull)) {
+                return new SeedLlama(base, base.withAdapter(adapter), text, imageTokenizer, templates);
+            }
         } catch (RuntimeException e) {
+            if (base != null) {
+                base.close();
+            }
             text.close();
             throw e;
         }
@@ -187,7 +225,7 @@ public final class SeedLlama implements SeedMultimodalModel {
         return generation.generateConditioning(prompt);
     }
 
-    /** @return the language model */
+    /** @return the language model that generates (with the adapter applied, if one was loaded) */
     public LlamaModel model() {
         return model;
     }
@@ -210,7 +248,7 @@ public final class SeedLlama implements SeedMultimodalModel {
     @Override
     public void close() {
         try {
-            model.close();
+            base.close();
         } finally {
             text.close();
         }

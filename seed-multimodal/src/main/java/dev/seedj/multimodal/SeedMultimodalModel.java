@@ -3,6 +3,7 @@ package dev.seedj.multimodal;
 import dev.seedj.core.batch.ItemResult;
 import dev.seedj.llm.PromptTemplates;
 import dev.seedj.llm.Vocabulary;
+import dev.seedj.llm.llama.LlamaLoadOptions;
 import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.image.BufferedImage;
@@ -42,23 +43,18 @@ public interface SeedMultimodalModel extends AutoCloseable {
      * {@code llama} (with the prompt format {@link SeedLlamaFormat#detect} picks).
      *
      * @param llmDir a Hugging Face model directory with its text tokenizer
-     * @param adapterDirOrNull a PEFT LoRA adapter directory (SEED-OPT only), or null
+     * @param adapterDirOrNull a PEFT LoRA adapter directory, or null
      * @param imageTokenizer the SEED tokenizer whose codes the model reads and writes (not closed by the model)
      * @return the model
-     * @throws IllegalArgumentException if the family is unknown, an adapter is given for SEED-LLaMA, or the model
-     *     and the image tokenizer have different codebook sizes
+     * @throws IllegalArgumentException if the family is unknown, the adapter was made for another model, or the
+     *     model and the image tokenizer have different codebook sizes
      */
     static SeedMultimodalModel load(Path llmDir, Path adapterDirOrNull, SeedTokenizer imageTokenizer) {
         Objects.requireNonNull(llmDir, "llmDir");
         return switch (LanguageModelFamily.detect(llmDir)) {
             case OPT -> SeedOpt.load(llmDir, adapterDirOrNull, imageTokenizer);
-            case LLAMA -> {
-                if (adapterDirOrNull != null) {
-                    throw new IllegalArgumentException("LoRA adapter " + adapterDirOrNull + " given for the LLaMA model in "
-                            + llmDir + ": the multimodal facade applies adapters to SEED-OPT only");
-                }
-                yield SeedLlama.load(llmDir, imageTokenizer);
-            }
+            case LLAMA -> SeedLlama.load(llmDir, adapterDirOrNull, imageTokenizer, SeedLlama.templates(llmDir),
+                    LlamaLoadOptions.defaults());
         };
     }
 

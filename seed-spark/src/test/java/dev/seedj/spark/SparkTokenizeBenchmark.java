@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Tagged {@code benchmark}: not part of the normal test run. Run on an idle machine with
  * <pre>{@code
  * ./mvnw -B -o -pl seed-spark -am test -Dtest=SparkTokenizeBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dseedj.excludedGroups=none -Dseedj.bench.images=2000 -Dseedj.bench.models=mini,vitb
+ *     -Dseedj.excludedGroups=none -Dseedj.bench.images=2000 -Dseedj.bench.models=mini,vitb [-Dseedj.bench.chunk=1000]
  * }</pre>
  * It prints one Markdown table row per model and mode, after the machine's figures of the same run: the load
  * average, the float32 1024^3 matrix-multiply rate on this JVM's libtorch threads and the copy bandwidth with one
@@ -55,6 +55,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("benchmark")
 class SparkTokenizeBenchmark {
+    /**
+     * Image files per task and output file: the job's default (1000) unless {@code -Dseedj.bench.chunk} says
+     * otherwise. Each chunk costs a task launch and a Parquet file (writer, ZSTD codec, rename), so small chunks add
+     * a fixed cost per chunk that shows with a fast model; give as many chunks as task slots at least.
+     */
+    private static final int CHUNK_SIZE = Integer.getInteger("seedj.bench.chunk", 1000);
+
     @TempDir
     Path tmp;
 
@@ -174,7 +181,7 @@ class SparkTokenizeBenchmark {
             TokenizeSummary s = TokenizeJob.fromArgs("--model", model.toString(),
                     "--images", corpus.root.resolve("images").toString(),
                     "--output", tmp.resolve("out-" + System.nanoTime()).toString(),
-                    "--chunk-size", "100", "--batch-size", "8", "--threads-per-task", "1")
+                    "--chunk-size", Integer.toString(CHUNK_SIZE), "--batch-size", "8", "--threads-per-task", "1")
                     .progressTo(quiet).run(spark);
             return s.rows() / s.seconds();
         } finally {

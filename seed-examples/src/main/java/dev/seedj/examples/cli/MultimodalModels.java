@@ -20,8 +20,8 @@ import java.util.Optional;
  * The image tokenizer and the multimodal language model opened together for {@code caption}, {@code ask} and
  * {@code imagine}, from the {@code --model}, {@code --llm}, {@code --adapter} and {@code --template} options (or
  * their defaults). The language model's family comes from its {@code config.json}: {@code model_type} opt opens
- * SEED-OPT (with the adapter, if any), llama opens SEED-LLaMA (with the prompt format of {@code --template}, else
- * the one {@link SeedLlama#templates(Path)} finds).
+ * SEED-OPT, llama opens SEED-LLaMA (with the prompt format of {@code --template}, else
+ * the one {@link SeedLlama#templates(Path)} finds), each with the adapter, if any.
  *
  * <p>Thread-safe as its two models are; closes both.
  */
@@ -58,9 +58,6 @@ final class MultimodalModels implements AutoCloseable {
         if (family == LanguageModelFamily.OPT && format.isPresent()) {
             throw new CliException("--template is a SEED-LLaMA prompt format but " + llmDir + " is an OPT model");
         }
-        if (family == LanguageModelFamily.LLAMA && adapterDir != null) {
-            throw new CliException("--adapter applies to SEED-OPT only, and " + llmDir + " is a LLaMA model");
-        }
         Optional<LlmDtype> llmDtype = options.dtype().languageModelType();
         if (family == LanguageModelFamily.OPT && llmDtype.filter(t -> t != LlmDtype.FLOAT32).isPresent()) {
             throw new CliException("--dtype " + llmDtype.get().name().toLowerCase(Locale.ROOT)
@@ -76,7 +73,7 @@ final class MultimodalModels implements AutoCloseable {
                 case LLAMA -> {
                     PromptTemplates templates = format.map(SeedLlamaFormat::templates)
                             .orElseGet(() -> SeedLlama.templates(llmDir));
-                    yield SeedLlama.load(llmDir, tokenizer, templates,
+                    yield SeedLlama.load(llmDir, adapterDir, tokenizer, templates,
                             LlamaLoadOptions.defaults().withDtype(llmDtype.orElse(LlmDtype.FLOAT32)));
                 }
             };
