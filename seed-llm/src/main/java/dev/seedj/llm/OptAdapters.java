@@ -165,29 +165,11 @@ final class OptAdapters {
     static OptModel merge(OptModel adapted) {
         OptForCausalLm net = adapted.network();
         OptModel source = adapted.source();
-        Map<String, Parameter> params = net.namedParameters();
-        Map<String, LoraLinear> loraLayers = new LinkedHashMap<>();
-        net.namedBlocks().forEach((name, block) -> {
-            if (block instanceof LoraLinear l) {
-                loraLayers.put(name, l);
-            }
-        });
         NDManager m = source.manager().newSubManager();
         try {
             OptModel merged = new OptModel(m, source, adapted.config(), net.hasSeparateLmHead(), null, Map.of());
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            for (String name : merged.network().namedParameters().keySet()) {
-                NDArray current = params.get(name).getArray();
-                LoraLinear lora = loraLayers.get(name.substring(0, name.lastIndexOf('.')));
-                if (lora != null && name.endsWith(".weight")) {
-                    arrays.put(name, lora.mergedWeight(m)); // W + scaling * B A
-                } else if (current.getManager() == adapted.manager()) {
-                    arrays.put(name, ArrayScopes.adopt(current.duplicate(), m)); // a saved module of the adapter
-                } else {
-                    arrays.put(name, current);
-                }
-            }
-            OptCheckpoints.attach(merged.network(), arrays);
+            OptCheckpoints.attach(merged.network(), LoraInjector.mergedArrays(net,
+                    merged.network().namedParameters().keySet(), adapted.manager(), m));
             source.addDerived(merged);
             return merged;
         } catch (RuntimeException e) {

@@ -120,31 +120,12 @@ final class LlamaAdapters {
 
     /** @see LlamaModel#merge() */
     static LlamaModel merge(LlamaModel adapted) {
-        LlamaForCausalLm net = adapted.network();
         LlamaModel source = adapted.source();
-        Map<String, Parameter> params = net.namedParameters();
-        Map<String, LoraLinear> loraLayers = new LinkedHashMap<>();
-        net.namedBlocks().forEach((name, block) -> {
-            if (block instanceof LoraLinear l) {
-                loraLayers.put(name, l);
-            }
-        });
         NDManager m = source.manager().newSubManager();
         try {
             LlamaForCausalLm plain = new LlamaForCausalLm(adapted.config());
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            for (String name : plain.namedParameters().keySet()) {
-                NDArray current = params.get(name).getArray();
-                LoraLinear lora = loraLayers.get(name.substring(0, name.lastIndexOf('.')));
-                if (lora != null) {
-                    arrays.put(name, lora.mergedWeight(m)); // W + scaling * B A
-                } else if (current.getManager() == adapted.manager()) {
-                    arrays.put(name, ArrayScopes.adopt(current.duplicate(), m)); // a saved module of the adapter
-                } else {
-                    arrays.put(name, current);
-                }
-            }
-            attach(plain, arrays);
+            attach(plain, LoraInjector.mergedArrays(adapted.network(), plain.namedParameters().keySet(),
+                    adapted.manager(), m));
             return new LlamaModel(m, adapted.config(), plain, emptyReport(), LlmDtype.FLOAT32, source, null);
         } catch (RuntimeException e) {
             m.close();

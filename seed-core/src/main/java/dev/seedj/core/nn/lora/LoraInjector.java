@@ -1,7 +1,9 @@
 package dev.seedj.core.nn.lora;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
 import java.util.Collection;
@@ -215,6 +217,41 @@ public final class LoraInjector {
     public static List<LoraLinear> loraLayers(SeedBlock root) {
         return root.namedBlocks().values().stream()
                 .filter(LoraLinear.class::isInstance).map(LoraLinear.class::cast).toList();
+    }
+
+    /**
+     * The parameter arrays of a plain copy of an adapted tree, as PEFT's {@code merge_and_unload} makes them: each
+     * LoRA layer's weight folded into a new array ({@code W + scaling * B A}), a module the adapter saved (an array
+     * owned by {@code adapterOwner}) copied, every other array (the base's) shared as it is.
+     *
+     * @param adapted a tree with LoRA layers
+     * @param plainNames the parameter names of the plain tree (the adapted tree's names without the LoRA factors)
+     * @param adapterOwner the manager of the arrays the adapted tree owns in place of the base's
+     * @param target owns the new arrays
+     * @return parameter name -> array, in the order of {@code plainNames}
+     */
+    public static Map<String, NDArray> mergedArrays(SeedBlock adapted, Collection<String> plainNames,
+            NDManager adapterOwner, NDManager target) {
+        Map<String, Parameter> params = adapted.namedParameters();
+        Map<String, LoraLinear> loraLayers = new LinkedHashMap<>();
+        adapted.namedBlocks().forEach((name, block) -> {
+            if (block instanceof LoraLinear l) {
+                loraLayers.put(name, l);
+            }
+        });
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        for (String name : plainNames) {
+            NDArray current = params.get(name).getArray();
+            LoraLinear lora = loraLayers.get(name.substring(0, name.lastIndexOf('.')));
+            if (lora != null && name.endsWith(".weight")) {
+                arrays.put(name, lora.mergedWeight(target)); // W + scaling * B A
+            } else if (current.getManager() == adapterOwner) {
+                arrays.put(name, ArrayScopes.adopt(current.duplicate(), target)); // a saved module of the adapter
+            } else {
+                arrays.put(name, current);
+            }
+        }
+        return arrays;
     }
 
     /**
