@@ -1,6 +1,5 @@
 package dev.seedj.multimodal;
 
-import dev.seedj.core.batch.ItemResult;
 import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.PromptTemplates;
 import dev.seedj.llm.Vocabulary;
@@ -9,9 +8,7 @@ import dev.seedj.llm.llama.LlamaLoadOptions;
 import dev.seedj.llm.llama.LlamaModel;
 import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.tokenizer.SeedTokenizer;
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -47,23 +44,22 @@ import java.util.Objects;
  * frees the language model and the text tokenizer, not the image tokenizer (the caller owns it), and must not
  * race with calls.
  */
-public final class SeedLlama implements SeedMultimodalModel {
+public final class SeedLlama extends PromptedModel {
     /** The loaded weights; closing it also closes an adapted model derived from it. */
     private final LlamaModel base;
     /** What generates: {@code base}, or {@code base} with the adapter applied. */
     private final LlamaModel model;
     private final TextTokenizer text;
     private final PromptTemplates templates;
-    private final PromptedGeneration generation;
 
     /** @param model {@code base}, or {@code base} with a LoRA adapter applied ({@link LlamaModel#withAdapter}) */
     private SeedLlama(LlamaModel base, LlamaModel model, TextTokenizer text, SeedTokenizer images,
             PromptTemplates templates) {
+        super(new PromptedGeneration(model, text, images, templates, true));
         this.base = base;
         this.model = model;
         this.text = text;
         this.templates = templates;
-        this.generation = new PromptedGeneration(model, text, images, templates, true);
     }
 
     /**
@@ -188,41 +184,6 @@ public final class SeedLlama implements SeedMultimodalModel {
                     + " ids (<img> = " + images.boiId() + ", </img> = " + images.eoiId() + ") but config.json has"
                     + " vocab_size " + vocabSize);
         }
-    }
-
-    @Override
-    public String caption(BufferedImage image) {
-        return generation.caption(image);
-    }
-
-    @Override
-    public List<String> caption(List<BufferedImage> images) {
-        return generation.caption(images);
-    }
-
-    @Override
-    public List<ItemResult<String>> captionEach(List<BufferedImage> images) {
-        return generation.captionEach(images);
-    }
-
-    @Override
-    public List<ItemResult<String>> captionFiles(List<Path> files) {
-        return generation.captionFiles(files);
-    }
-
-    @Override
-    public String answer(BufferedImage image, String question) {
-        return generation.answer(image, question);
-    }
-
-    @Override
-    public int[] generateImageCodes(String prompt) {
-        return generation.generateImageCodes(prompt);
-    }
-
-    @Override
-    public float[][] generateConditioning(String prompt) {
-        return generation.generateConditioning(prompt);
     }
 
     /** @return the language model that generates (with the adapter applied, if one was loaded) */

@@ -1,15 +1,12 @@
 package dev.seedj.multimodal;
 
-import dev.seedj.core.batch.ItemResult;
 import dev.seedj.llm.LoraAdapter;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.PromptTemplates;
 import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.text.TextTokenizer;
 import dev.seedj.tokenizer.SeedTokenizer;
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * frees the language model and the text tokenizer, not the image tokenizer (the caller owns it), and must not
  * race with calls.
  */
-public final class SeedOpt implements SeedMultimodalModel {
+public final class SeedOpt extends PromptedModel {
     private static final Logger LOG = LoggerFactory.getLogger(SeedOpt.class);
     /** Rows an OPT embedding table may have beyond its text vocabulary without image tokens (padding to 8). */
     private static final int VOCABULARY_PADDING = 8;
@@ -48,15 +45,14 @@ public final class SeedOpt implements SeedMultimodalModel {
     private final TextTokenizer text;
     private final Vocabulary vocabulary;
     private final PromptTemplates templates;
-    private final PromptedGeneration generation;
 
     private SeedOpt(OptModel base, OptModel model, TextTokenizer text, SeedTokenizer images, PromptTemplates templates) {
+        super(new PromptedGeneration(model, text, images, templates, false));
         this.base = base;
         this.model = model;
         this.text = text;
         this.vocabulary = text.imageVocabulary();
         this.templates = templates;
-        this.generation = new PromptedGeneration(model, text, images, templates, false);
     }
 
     /**
@@ -144,41 +140,6 @@ public final class SeedOpt implements SeedMultimodalModel {
             }
             model.resizeTokenEmbeddings(target);
         }
-    }
-
-    @Override
-    public String caption(BufferedImage image) {
-        return generation.caption(image);
-    }
-
-    @Override
-    public List<String> caption(List<BufferedImage> images) {
-        return generation.caption(images);
-    }
-
-    @Override
-    public List<ItemResult<String>> captionEach(List<BufferedImage> images) {
-        return generation.captionEach(images);
-    }
-
-    @Override
-    public List<ItemResult<String>> captionFiles(List<Path> files) {
-        return generation.captionFiles(files);
-    }
-
-    @Override
-    public String answer(BufferedImage image, String question) {
-        return generation.answer(image, question);
-    }
-
-    @Override
-    public int[] generateImageCodes(String prompt) {
-        return generation.generateImageCodes(prompt);
-    }
-
-    @Override
-    public float[][] generateConditioning(String prompt) {
-        return generation.generateConditioning(prompt);
     }
 
     /** @return the language model (with the adapter applied, if any) */
