@@ -119,6 +119,28 @@ public interface SeedMultimodalModel extends AutoCloseable {
      */
     float[][] generateConditioning(String prompt);
 
+    /**
+     * Text to picture, as SEED's inference scripts end: {@link #generateImageCodes} and then the diffusion
+     * pipeline of {@code pictures} ({@link SeedPictures#picture(int[], PictureSettings)}), which must have been
+     * opened with this model's image tokenizer.
+     *
+     * @param prompt what the picture should show
+     * @param pictures the SEED tokenizer's decoder and a Stable Diffusion pipeline (not closed here)
+     * @param settings steps, guidance, seed and size ({@link SeedPictures#defaults()} for the pipeline's own)
+     * @return the picture
+     * @throws IllegalArgumentException if the codebook of {@code pictures}' tokenizer is not this model's
+     */
+    default BufferedImage generatePicture(String prompt, SeedPictures pictures, PictureSettings settings) {
+        Objects.requireNonNull(pictures, "pictures");
+        Objects.requireNonNull(settings, "settings");
+        int codebook = pictures.tokenizer().config().codebook().size();
+        if (codebook != vocabulary().numCodes()) {
+            throw new IllegalArgumentException("the pictures' SEED tokenizer has " + codebook
+                    + " codes but this language model writes " + vocabulary().numCodes());
+        }
+        return pictures.picture(generateImageCodes(prompt), settings);
+    }
+
     /** @return the text tokenizer of the language model */
     TextTokenizer textTokenizer();
 

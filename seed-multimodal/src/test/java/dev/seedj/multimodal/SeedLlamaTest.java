@@ -13,6 +13,7 @@ import com.google.gson.JsonParser;
 import dev.seedj.core.config.ConfigException;
 import dev.seedj.core.image.ImagePreprocessor;
 import dev.seedj.core.testing.Oracle;
+import dev.seedj.diffusion.TinyPipelines;
 import dev.seedj.llm.PromptTemplates;
 import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.generation.GenerationConfig;
@@ -169,6 +170,32 @@ class SeedLlamaTest {
         assertEquals(1, conditioning.length);
         assertEquals(64, conditioning[0].length);
         assertArrayEquals(images.detokenize(codes)[0], conditioning[0]);
+    }
+
+    @Test
+    void aPromptBecomesAPictureThroughStableUnclip() {
+        // SEED's 8B script ends in the SD 2.1 unCLIP pipeline; a tiny one reads the 1 x 64 SEED-2 embedding here
+        String prompt = "Can you generate an image of a dog on the green grass?";
+        PictureSettings fast = PictureSettings.defaults(TokenizerConfig.Version.V2).withSteps(2).withSize(16, 16)
+                .withSeed(3);
+        try (SeedPictures pictures = SeedPictures.open(images, TinyPipelines.unclipFolder(root.resolve("unclip"), 64,
+                5), null, null)) {
+            BufferedImage picture = seed.generatePicture(prompt, pictures, fast);
+            assertEquals(16, picture.getWidth());
+            assertEquals(16, picture.getHeight());
+            BufferedImage byHand = pictures.picture(seed.generateImageCodes(prompt), fast);
+            assertArrayEquals(byHand.getRGB(0, 0, 16, 16, null, 0, 16), picture.getRGB(0, 0, 16, 16, null, 0, 16),
+                    "the prompt's 32 codes through the pipeline");
+        }
+        TokenizerConfig small = TokenizerConfig.parse(TinySeedModels.V2_TINY.replace("\"size\": 8192", "\"size\": 256"));
+        try (SeedTokenizer other = SeedTokenizer.withRandomWeights(small, Engine.getInstance().defaultDevice());
+                SeedPictures pictures = SeedPictures.open(other, TinyPipelines.unclipFolder(root.resolve("unclip-256"),
+                        64, 5), null, null)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> seed.generatePicture(prompt, pictures, fast));
+            assertEquals("the pictures' SEED tokenizer has 256 codes but this language model writes 8192",
+                    e.getMessage());
+        }
     }
 
     @Test

@@ -11,7 +11,8 @@ import java.nio.file.Path;
 /**
  * A state dict backed by one checkpoint file: subclasses say which tensors exist and hand over each tensor's
  * bytes (contiguous, row-major, little-endian); this class converts them to Java arrays and NDArrays. A float32
- * tensor the format can map in place becomes an array over the mapped file without a copy ({@link FileMappings}).
+ * tensor the format can map in place becomes an array over the mapped file without a copy ({@link FileMappings});
+ * a 16-bit one it can map is converted inside libtorch from the mapped bytes (no Java array, no copy on the heap).
  *
  * <p>Reads may run concurrently from several threads if the subclass's {@link #readBytes} allows it;
  * {@link #close()} must not race with reads.
@@ -62,16 +63,21 @@ abstract class FileStateDict extends AbstractStateDict {
     public final NDArray get(String key, NDManager manager) {
         TensorInfo info = info(key);
         int count = elementCount(key, info);
-        ByteBuffer bytes = read(key, info, count);
         Shape shape = new Shape(info.shape());
         DType dtype = info.dtype();
-        if (dtype == DType.FLOAT32 && count > 0 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            ensureOpen();
-            ByteBuffer mapped = mapInPlace(key, info, count * dtype.byteSize());
+        if (dtype == DType.FLOAT32 && count > 0) {
+            ByteBuffer mapped = mapped(key, info, count);
             if (mapped != null) {
                 return FileMappings.wrap(mapped, shape, DataType.FLOAT32, manager); // zero-copy
             }
         }
+        if ((dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) && count > 0) {
+            ByteBuffer mapped = mapped(key, info, count);
+            if (mapped != null) {
+                return widenedFromMapping(mapped, info, manager);
+            }
+        }
+        ByteBuffer bytes = read(key, info, count);
         if (dtype.isFloating()) {
             return manager.create(ElementDecoder.toFloats(bytes, dtype, count), shape);
         }
@@ -87,39 +93,67 @@ abstract class FileStateDict extends AbstractStateDict {
         if (type != ComputeType.BFLOAT16 || info.numel() == 0) {
             return StateDicts.toComputeType(get(key, manager), info, type);
         }
+        int count = elementCount(key, info);
+        Shape shape = new Shape(info.shape());
         if (info.dtype() == DType.BFLOAT16) {
             // the stored bytes are bfloat16 already: create them as 16-bit floats, then view them as bfloat16
-            return LibtorchOps.viewAsBfloat16(sixteenBits(key, info, manager)); // the bits own the memory
+            ByteBuffer mapped = mapped(key, info, count);
+            NDArray bits = mapped != null ? FileMappings.wrap(mapped, shape, DataType.FLOAT16, manager)
+                    : copiedSixteenBits(key, info, count, manager);
+            return LibtorchOps.viewAsBfloat16(bits); // the bits own the memory
         }
         if (info.dtype() == DType.FLOAT16) {
             // 16 to 16 bits inside libtorch, never widened to float32 (a shard converts at its own size)
+            ByteBuffer mapped = mapped(key, info, count);
             try (NDManager scope = manager.newSubManager()) {
-                NDArray converted = LibtorchOps.toBfloat16(sixteenBits(key, info, scope));
+                NDArray bits = mapped != null ? FileMappings.wrap(mapped, shape, DataType.FLOAT16, scope)
+                        : copiedSixteenBits(key, info, count, scope);
+                NDArray converted = LibtorchOps.toBfloat16(bits);
                 converted.attach(manager);
                 return converted;
+            } finally {
+                if (mapped != null) {
+                    PrivateFileMapping.dropPages(mapped); // read once: leave the pages to the page cache
+                }
             }
         }
         return StateDicts.toComputeType(get(key, manager), info, type);
     }
 
     /**
-     * A 16-bit tensor's stored bytes as a float16-typed array: over the mapped file where the format allows it,
-     * else over a copy in a direct buffer.
+     * A float16 or bfloat16 tensor widened to float32 inside libtorch (exactly) straight from its mapped bytes, so
+     * that a 16-bit shard never passes through Java arrays; the mapped pages are dropped from this process's
+     * resident memory once read.
      */
-    private NDArray sixteenBits(String key, TensorInfo info, NDManager manager) {
-        int count = elementCount(key, info);
-        Shape shape = new Shape(info.shape());
-        ensureOpen();
-        ByteBuffer mapped = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
-                ? mapInPlace(key, info, 2 * count)
-                : null;
-        if (mapped != null) {
-            return FileMappings.wrap(mapped, shape, DataType.FLOAT16, manager);
+    private static NDArray widenedFromMapping(ByteBuffer mapped, TensorInfo info, NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray bits = FileMappings.wrap(mapped, new Shape(info.shape()), DataType.FLOAT16, scope);
+            NDArray sixteen = info.dtype() == DType.BFLOAT16 ? LibtorchOps.viewAsBfloat16(bits) : bits;
+            NDArray widened = sixteen.toType(DataType.FLOAT32, false);
+            widened.attach(manager);
+            return widened;
+        } finally {
+            PrivateFileMapping.dropPages(mapped);
         }
+    }
+
+    /**
+     * @return a private mapping of the tensor's bytes where the format stores them in place (and the platform maps
+     *     files), else null
+     */
+    private ByteBuffer mapped(String key, TensorInfo info, int count) {
+        ensureOpen();
+        return ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+                ? mapInPlace(key, info, count * info.dtype().byteSize())
+                : null;
+    }
+
+    /** A 16-bit tensor's stored bytes copied into a direct buffer, as a float16-typed array. */
+    private NDArray copiedSixteenBits(String key, TensorInfo info, int count, NDManager manager) {
         ByteBuffer bytes = read(key, info, count);
         ByteBuffer direct = ByteBuffer.allocateDirect(2 * count).order(ByteOrder.nativeOrder());
         direct.asShortBuffer().put(bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer());
-        return FileMappings.keep(direct, shape, DataType.FLOAT16, manager);
+        return FileMappings.keep(direct, new Shape(info.shape()), DataType.FLOAT16, manager);
     }
 
     @Override

@@ -26,6 +26,7 @@ final class PrivateFileMapping {
     private static final int PROT_WRITE = 2;
     private static final int MAP_PRIVATE = 2;
     private static final int SC_PAGESIZE = 30;
+    private static final int MADV_DONTNEED = 4;
     private static final Cleaner CLEANER = Cleaner.create();
     private static final LibC LIBC = load();
     private static final long PAGE = LIBC == null ? 0 : LIBC.sysconf(SC_PAGESIZE);
@@ -39,6 +40,8 @@ final class PrivateFileMapping {
         Pointer mmap(Pointer address, long length, int protection, int flags, int fd, long offset);
 
         int munmap(Pointer address, long length);
+
+        int madvise(Pointer address, long length, int advice);
 
         long sysconf(int name);
     }
@@ -78,6 +81,21 @@ final class PrivateFileMapping {
         long address = Pointer.nativeValue(base);
         CLEANER.register(buffer, () -> LIBC.munmap(new Pointer(address), span));
         return buffer;
+    }
+
+    /**
+     * Drops the resident pages of a mapping whose bytes were read once and are not needed in memory any more (a
+     * tensor converted to another type): the process's resident memory shrinks now rather than when the garbage
+     * collector unmaps the buffer. Safe if the buffer is read again: the untouched pages of a private mapping are
+     * read again from the file (pages written since the mapping was made would be lost, so only call this on a
+     * mapping nothing wrote to).
+     *
+     * @param mapped a buffer returned by {@link #map}
+     */
+    static void dropPages(ByteBuffer mapped) {
+        long address = Pointer.nativeValue(Native.getDirectBufferPointer(mapped));
+        long start = address - address % PAGE;
+        LIBC.madvise(new Pointer(start), address + mapped.capacity() - start, MADV_DONTNEED); // advice only
     }
 
     private static LibC load() {

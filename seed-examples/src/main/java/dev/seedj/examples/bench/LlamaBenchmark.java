@@ -3,10 +3,10 @@ package dev.seedj.examples.bench;
 import static dev.seedj.examples.bench.MarkdownRows.format;
 import static dev.seedj.examples.bench.MarkdownRows.row;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.bench.CopyBandwidth;
+import dev.seedj.core.bench.MatmulThroughput;
 import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.llm.LlmDtype;
@@ -31,12 +31,12 @@ import java.util.SplittableRandom;
  * {@link LlamaModel#load(Path, LlamaLoadOptions)} in the chosen dtype (bfloat16 by default: float16 shards rounded
  * to bfloat16 tensor by tensor; int8: each linear weight quantised as soon as it is read): load time, resident memory
  * after loading and its peak, the prefill of a 64-token prompt and the batch-1 decode rate with the KV cache, against
- * the bandwidth bound (weight bytes one decoded token reads in that dtype / the copy bandwidth libtorch reaches with
- * all cores, read + written, measured in the same run).
+ * the bandwidth bound (weight bytes one decoded token reads in that dtype / the copy bandwidth STREAM's copy kernel
+ * reaches with all cores, read + written, measured in the same run; and the matmul rate of that run).
  *
  * <p>Run: {@code java -cp seed-examples.jar dev.seedj.examples.bench.LlamaBenchmark [--dir D] [--layers N]
  * [--hidden H] [--heads A] [--intermediate I] [--vocab V] [--shard-gb G] [--dtype float32|bfloat16|int8]
- * [--steps S]}.
+ * [--steps S] [--write-only true]}.
  * Defaults are the 7B shape in {@code /tmp/seedj-llama-bench}; the checkpoint is written once and reused while its
  * config is unchanged. A model that cannot fit in memory in the chosen dtype is refused before loading, and the
  * benchmark prints the refusal. A tiny run for checking:
@@ -85,6 +85,10 @@ public final class LlamaBenchmark {
             return;
         }
         ensureCheckpoint(dir, configJson, config, shardBytes, s);
+        if (Boolean.parseBoolean(a.getOrDefault("write-only", "false"))) {
+            System.out.print(s); // the measuring run then starts in a fresh JVM, without the writer's heap
+            return;
+        }
         long start = System.nanoTime();
         try (LlamaModel model = LlamaModel.load(dir, LlamaLoadOptions.defaults().withDtype(dtype))) {
             row(s, "load (" + dtype + ")", format("%.1f s", (System.nanoTime() - start) / 1e9));
@@ -96,8 +100,10 @@ public final class LlamaBenchmark {
             double tokensPerSecond = measure(model, steps, s);
             row(s, "peak RSS after decoding", format("%.2f GB", ProcessMemory.peakResidentBytes() / 1e9));
             // measured last, so that its 1 GiB of buffers does not count in the peaks above
-            double copyGbs = copyGbs();
-            row(s, "copy bandwidth, 512 MiB in libtorch (read + write)", format("%.1f GB/s", copyGbs));
+            double copyGbs = CopyBandwidth.gbs(COPY_BYTES, Runtime.getRuntime().availableProcessors());
+            row(s, "copy bandwidth, 512 MiB, STREAM copy on every core (read + write)", format("%.1f GB/s", copyGbs));
+            row(s, "matmul rate, 1024 x 1024 float32 (same run)",
+                    format("%.1f GFLOP/s", MatmulThroughput.gflops(1024, 5, 10, model.device())));
             // every matrix (with its int8 scales) and norm is read once per token; of embed_tokens only one row
             long embedBytes = (long) config.vocabSize() * config.hiddenSize() * (dtype == LlmDtype.BFLOAT16 ? 2 : 4);
             long bytesPerToken = weightBytes - embedBytes;
@@ -208,23 +214,6 @@ public final class LlamaBenchmark {
             out[i + 1] = (byte) (half >>> 8);
         }
         return out;
-    }
-
-    /** Copies a 512 MiB tensor in libtorch (all intra-op threads) a few times; best GB/s, read + written. */
-    private static double copyGbs() {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray a = manager.ones(new Shape(COPY_BYTES / 4));
-            double best = Double.MAX_VALUE;
-            for (int r = 0; r < 10; r++) {
-                try (NDManager round = manager.newSubManager()) {
-                    long t = System.nanoTime();
-                    NDArray copy = a.duplicate();
-                    copy.attach(round);
-                    best = Math.min(best, (System.nanoTime() - t) / 1e9);
-                }
-            }
-            return 2.0 * COPY_BYTES / best / 1e9;
-        }
     }
 
     private static Map<String, String> options(String[] args) {

@@ -1,6 +1,7 @@
 package dev.seedj.examples.bench;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,34 @@ final class TorchBinShardWriter {
     private static final byte SETITEMS = 'u';
     private static final byte STOP = '.';
 
+    /** torch.save's record alignment, bytes. */
+    private static final int ALIGNMENT = 64;
+    /** Fixed part of a zip local file header, and of one extra field (id + length), bytes. */
+    private static final int LOCAL_HEADER = 30;
+    private static final int EXTRA_HEADER = 4;
+
     private TorchBinShardWriter() {}
+
+    /** Counts the bytes written so far, i.e. the file position of the next zip header. */
+    private static final class CountingStream extends FilterOutputStream {
+        private long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
 
     /**
      * @param dir the target directory (created if needed)
@@ -81,18 +109,33 @@ final class TorchBinShardWriter {
 
     private static void writeShard(Path file, List<String> keys, Map<String, long[]> shapes,
             Function<String, byte[]> halves) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
-            stored(zip, "archive/data.pkl", pickle(keys, shapes));
-            stored(zip, "archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+        try (CountingStream out = new CountingStream(Files.newOutputStream(file));
+                ZipOutputStream zip = new ZipOutputStream(out)) {
+            stored(zip, out, "archive/data.pkl", pickle(keys, shapes));
+            stored(zip, out, "archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
             for (int i = 0; i < keys.size(); i++) {
-                stored(zip, "archive/data/" + i, halves.apply(keys.get(i)));
+                stored(zip, out, "archive/data/" + i, halves.apply(keys.get(i)));
             }
-            stored(zip, "archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            stored(zip, out, "archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
         }
     }
 
-    private static void stored(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
+    /**
+     * One stored record whose data starts at a multiple of {@value #ALIGNMENT} bytes in the file, padded as
+     * {@code torch.save} pads: an extra field with id {@code "FB"} in the local header (so that readers can map
+     * the tensors in place, as they can with the released files).
+     */
+    private static void stored(ZipOutputStream zip, CountingStream file, String name, byte[] bytes)
+            throws IOException {
         ZipEntry entry = new ZipEntry(name);
+        long dataStart = file.count + LOCAL_HEADER + name.getBytes(StandardCharsets.UTF_8).length + EXTRA_HEADER;
+        int padding = (int) ((ALIGNMENT - dataStart % ALIGNMENT) % ALIGNMENT);
+        byte[] extra = new byte[EXTRA_HEADER + padding];
+        extra[0] = 'F';
+        extra[1] = 'B';
+        extra[2] = (byte) padding;
+        java.util.Arrays.fill(extra, EXTRA_HEADER, extra.length, (byte) 'Z');
+        entry.setExtra(extra);
         entry.setMethod(ZipEntry.STORED);
         entry.setSize(bytes.length);
         CRC32 crc = new CRC32();

@@ -3,10 +3,13 @@ package dev.seedj.examples.bench;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.djl.ndarray.NDManager;
 import dev.seedj.core.weights.StateDict;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -29,12 +32,32 @@ class TorchBinShardWriterTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(4, files.count()); // three shards + the index
         }
-        try (StateDict sd = StateDict.open(dir)) {
+        try (StateDict sd = StateDict.open(dir); NDManager m = NDManager.newBaseManager()) {
             for (String key : shapes.keySet()) {
                 assertArrayEquals(shapes.get(key), sd.info(key).shape());
                 assertArrayEquals(values.get(key), sd.getFloats(key));
+                assertArrayEquals(values.get(key), sd.get(key, m).toFloatArray(), "widened in libtorch");
             }
         }
+        for (int shard = 1; shard <= 3; shard++) {
+            assertEquals(0, dataStart(dir.resolve(String.format("pytorch_model-%05d-of-00003.bin", shard)),
+                    "archive/data/0") % 64, "tensor records start at multiples of 64 bytes, as torch.save writes");
+        }
+    }
+
+    /** The file position of a record's data: after its local header (30 bytes), name and extra field. */
+    private static long dataStart(Path zip, String name) throws IOException {
+        byte[] file = Files.readAllBytes(zip);
+        byte[] target = name.getBytes(StandardCharsets.UTF_8);
+        for (int at = 0; at + 30 + target.length <= file.length; at++) {
+            if (file[at] == 'P' && file[at + 1] == 'K' && file[at + 2] == 3 && file[at + 3] == 4
+                    && Arrays.equals(target, Arrays.copyOfRange(file, at + 30, at + 30 + target.length))) {
+                int nameLength = (file[at + 26] & 0xff) | (file[at + 27] & 0xff) << 8;
+                int extraLength = (file[at + 28] & 0xff) | (file[at + 29] & 0xff) << 8;
+                return at + 30L + nameLength + extraLength;
+            }
+        }
+        throw new AssertionError("no local header for " + name);
     }
 
     /** Exact float16 bits of small powers of two and their sums (sign, exponent, 10-bit mantissa). */
