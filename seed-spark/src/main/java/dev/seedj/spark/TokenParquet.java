@@ -1,6 +1,10 @@
 package dev.seedj.spark;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -12,6 +16,8 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
@@ -46,7 +52,8 @@ public final class TokenParquet {
     private TokenParquet() {}
 
     /**
-     * Writes one file, replacing any file at that path.
+     * Writes one file, replacing any file at that path: a local file with {@code java.nio} ({@link LocalFiles}),
+     * any other through its Hadoop file system.
      *
      * @param file where
      * @param rows the rows, in order
@@ -57,7 +64,15 @@ public final class TokenParquet {
     static void write(Path file, List<TokenRow> rows, Map<String, String> metadata, Configuration conf)
             throws IOException {
         SimpleGroupFactory groups = new SimpleGroupFactory(TYPE);
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(HadoopOutputFile.fromPath(file, conf))
+        java.nio.file.Path local = LocalFiles.of(file, conf);
+        OutputFile out;
+        if (local != null) {
+            Files.createDirectories(local.getParent());
+            out = new LocalOutputFile(local);
+        } else {
+            out = HadoopOutputFile.fromPath(file, conf);
+        }
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(out)
                 .withConf(conf)
                 .withType(TYPE)
                 .withCompressionCodec(CompressionCodecName.ZSTD)
@@ -89,6 +104,73 @@ public final class TokenParquet {
                 }
                 writer.write(g);
             }
+        }
+    }
+
+    /**
+     * A local Parquet file written with {@code java.nio}, through a 64 KiB buffer (Parquet's own
+     * {@code LocalOutputFile} sizes its buffer by the row-group size, 128 MiB).
+     */
+    private record LocalOutputFile(java.nio.file.Path path) implements OutputFile {
+        private static final int BUFFER_BYTES = 1 << 16;
+
+        @Override
+        public PositionOutputStream create(long blockSizeHint) throws IOException {
+            return open(StandardOpenOption.CREATE_NEW);
+        }
+
+        @Override
+        public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+            return open(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+        }
+
+        @Override
+        public boolean supportsBlockSize() {
+            return false;
+        }
+
+        @Override
+        public long defaultBlockSize() {
+            return 0;
+        }
+
+        @Override
+        public String getPath() {
+            return path.toString();
+        }
+
+        private PositionOutputStream open(StandardOpenOption... options) throws IOException {
+            OutputStream file = new BufferedOutputStream(Files.newOutputStream(path, options), BUFFER_BYTES);
+            return new PositionOutputStream() {
+                private long position;
+
+                @Override
+                public long getPos() {
+                    return position;
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    file.write(b);
+                    position++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    file.write(b, off, len);
+                    position += len;
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    file.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    file.close();
+                }
+            };
         }
     }
 }

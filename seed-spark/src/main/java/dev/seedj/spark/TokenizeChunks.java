@@ -6,6 +6,7 @@ import dev.seedj.tokenizer.SeedTokenizer;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -31,6 +32,8 @@ final class TokenizeChunks implements FlatMapFunction<Iterator<Chunk>, ChunkResu
 
     /** Larger files are error rows rather than a byte array the JVM cannot hold. */
     private static final long MAX_FILE_BYTES = 1L << 30;
+
+    private static final HexFormat HEX = HexFormat.of();
 
     private final ModelInfo model;
     private final String output;
@@ -71,7 +74,7 @@ final class TokenizeChunks implements FlatMapFunction<Iterator<Chunk>, ChunkResu
         for (WorkUnit unit : chunk.units()) {
             Path path = new Path(unit.source());
             if (unit.kind() == WorkUnit.Kind.TAR_SHARD) {
-                try (InputStream in = path.getFileSystem(c).open(path)) {
+                try (InputStream in = InputFiles.open(path, c)) {
                     TarSamples.read(in, unit.source(), batcher::add);
                 } catch (IOException e) {
                     batcher.add(Sample.failed(unit.source(), null, "cannot read the tar shard: " + e));
@@ -101,15 +104,9 @@ final class TokenizeChunks implements FlatMapFunction<Iterator<Chunk>, ChunkResu
 
     private static Sample readFile(Path path, WorkUnit unit, Configuration c) {
         try {
-            FileSystem fs = path.getFileSystem(c);
-            long length = fs.getFileStatus(path).getLen();
-            if (length > MAX_FILE_BYTES) {
-                return Sample.failed(unit.source(), unit.caption(), "the file has " + length
-                        + " bytes, more than an image may have (" + MAX_FILE_BYTES + ")");
-            }
-            try (InputStream in = fs.open(path)) {
-                return Sample.of(unit.source(), unit.caption(), in.readAllBytes());
-            }
+            return Sample.of(unit.source(), unit.caption(), InputFiles.readAll(path, c, MAX_FILE_BYTES));
+        } catch (InputFiles.TooLargeException e) {
+            return Sample.failed(unit.source(), unit.caption(), e.getMessage());
         } catch (IOException | RuntimeException e) { // missing, a directory, no permission, ...
             return Sample.failed(unit.source(), unit.caption(), "cannot read the file: " + message(e));
         }
@@ -118,6 +115,7 @@ final class TokenizeChunks implements FlatMapFunction<Iterator<Chunk>, ChunkResu
     /** Decodes samples as they come and tokenizes them in batches, keeping the input order of the rows. */
     private final class Batcher {
         final SeedTokenizer tokenizer;
+        final MessageDigest sha256 = Chunk.sha256();
         final List<TokenRow> rows = new ArrayList<>();
         final List<Integer> pendingRow = new ArrayList<>();
         final List<BufferedImage> pendingImage = new ArrayList<>();
@@ -131,7 +129,7 @@ final class TokenizeChunks implements FlatMapFunction<Iterator<Chunk>, ChunkResu
                 rows.add(TokenRow.error(null, s.source(), null, null, s.caption(), s.problem()));
                 return;
             }
-            String id = HexFormat.of().formatHex(Chunk.sha256().digest(s.bytes()));
+            String id = HEX.formatHex(sha256.digest(s.bytes())); // digest() resets it for the next input
             BufferedImage image;
             try {
                 image = ImagePreprocessor.decode(s.bytes());

@@ -41,8 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  * timed on one thread and on two threads sharing the tokenizer (each on one libtorch thread); a Spark mode is
  * compared with the plain run on as many threads as it has task slots, so that both use the same cores (on one
  * thread the plain API also has the idle second core for the JVM's compiler and collector threads). The overhead per
- * image is {@code 1 / per-core rate - 1 / plain per-core rate}. Each Spark mode first runs a small warm-up job in the same
- * session (loading the model in every executor JVM), then the timed job into a fresh output.
+ * image is {@code 1 / per-core rate - 1 / plain per-core rate}. Every run is warmed up first on a tenth of the images (at
+ * least 16): the plain API tokenizes them untimed, and each Spark mode runs them as a warm-up job of 8 tasks in the same
+ * session (loading the model and compiling the hot code in every executor JVM, as the plain API's JVM is by then), then
+ * the timed job into a fresh output.
  *
  * <p>Tagged {@code benchmark}: not part of the normal test run. Run on an idle machine with
  * <pre>{@code
@@ -62,6 +64,10 @@ class SparkTokenizeBenchmark {
      */
     private static final int CHUNK_SIZE = Integer.getInteger("seedj.bench.chunk", 1000);
 
+    /** The Spark masters timed, in order: all three unless {@code -Dseedj.bench.masters} names fewer. */
+    private static final List<String> MASTERS = List.of(System.getProperty("seedj.bench.masters",
+            "local[1];local[2];local-cluster[2,1,3072]").split(";"));
+
     @TempDir
     Path tmp;
 
@@ -71,9 +77,10 @@ class SparkTokenizeBenchmark {
         List<String> models = List.of(System.getProperty("seedj.bench.models", "mini,vitb").split(","));
         Files.createDirectories(Path.of(System.getenv("SPARK_HOME"), "jars"));
         TestCorpus corpus = new TestCorpus(tmp.resolve("corpus")).imageDirectory(images);
+        int warmupImages = Math.max(16, images / 10);
         Path warmup = Files.createDirectories(tmp.resolve("warmup"));
         try (Stream<Path> files = Files.walk(corpus.root.resolve("images/a"))) {
-            for (Path f : files.filter(Files::isRegularFile).limit(8).toList()) {
+            for (Path f : files.filter(Files::isRegularFile).limit(warmupImages).toList()) {
                 Files.copy(f, warmup.resolve(f.getFileName()));
             }
         }
@@ -91,14 +98,15 @@ class SparkTokenizeBenchmark {
                 case "vitb" -> vitB(tmp.resolve("vitb"));
                 default -> throw new IllegalArgumentException("unknown model " + name + " (mini, vitb)");
             };
-            double plain = plain(model, corpus, 1);
+            double plain = plain(model, corpus, 1, warmupImages);
             row(name, "plain API, 1 thread", 1, plain, plain);
-            double plainTwo = plain(model, corpus, 2);
+            double plainTwo = plain(model, corpus, 2, warmupImages);
             row(name, "plain API, 2 threads", 2, plainTwo, plainTwo / 2);
-            for (String master : List.of("local[1]", "local[2]", "local-cluster[2,1,3072]")) {
+            for (String master : MASTERS) {
                 int slots = master.equals("local[1]") ? 1 : 2;
                 // each mode against the plain API on as many threads as it has task slots
-                row(name, master, slots, spark(master, model, corpus, warmup), slots == 1 ? plain : plainTwo / 2);
+                row(name, master, slots, spark(master, model, corpus, warmup, warmupImages),
+                        slots == 1 ? plain : plainTwo / 2);
             }
         }
         System.out.printf(Locale.ROOT, "load average (1 min) at the end %.2f%n", ProcessMemory.loadAverage());
@@ -113,14 +121,14 @@ class SparkTokenizeBenchmark {
 
     /**
      * Decode + tokenize in batches of 8, as a task does, in this JVM: the images split between {@code threads}
-     * threads sharing one tokenizer, each on one libtorch thread.
+     * threads sharing one tokenizer, each on one libtorch thread, after {@code warmupImages} untimed.
      *
      * @return images per second of all threads together
      */
-    private static double plain(Path model, TestCorpus corpus, int threads) {
+    private static double plain(Path model, TestCorpus corpus, int threads, int warmupImages) {
         try (SeedTokenizer tokenizer = SeedTokenizer.load(model)) {
             List<byte[]> all = corpus.expected.values().stream().map(TestCorpus.Expected::bytes).toList();
-            run(tokenizer, all.subList(0, Math.min(16, all.size()))); // warm-up
+            run(tokenizer, all.subList(0, Math.min(warmupImages, all.size())));
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 List<Callable<Void>> parts = new ArrayList<>();
@@ -163,7 +171,7 @@ class SparkTokenizeBenchmark {
         }
     }
 
-    private double spark(String master, Path model, TestCorpus corpus, Path warmup) {
+    private double spark(String master, Path model, TestCorpus corpus, Path warmup, int warmupImages) {
         SparkSession spark = SparkSession.builder().master(master).appName("seedj-bench")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1")
@@ -176,7 +184,8 @@ class SparkTokenizeBenchmark {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         try {
             TokenizeJob.fromArgs("--model", model.toString(), "--images", warmup.toString(),
-                    "--output", tmp.resolve("out-warmup-" + System.nanoTime()).toString(), "--chunk-size", "1")
+                    "--output", tmp.resolve("out-warmup-" + System.nanoTime()).toString(),
+                    "--chunk-size", Integer.toString((warmupImages + 7) / 8))
                     .progressTo(quiet).run(spark);
             TokenizeSummary s = TokenizeJob.fromArgs("--model", model.toString(),
                     "--images", corpus.root.resolve("images").toString(),
