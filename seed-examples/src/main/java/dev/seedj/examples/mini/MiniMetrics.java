@@ -28,8 +28,8 @@ import java.util.Set;
 /**
  * SEED-mini's acceptance measurements on held-out scenes ({@link ShapesWorld#test(long)}):
  * <ul>
- *   <li>{@link #captionAccuracy}: {@code SeedOpt.caption} states all four attributes right, of the rendered
- *       pictures or of {@link Degradation degraded} ones;</li>
+ *   <li>{@link #captionAccuracy}: {@code SeedOpt.caption} (of a list: batched) states all four attributes right, of
+ *       the rendered pictures or of {@link Degradation degraded} ones;</li>
  *   <li>{@link #colourAnswers}: {@code SeedOpt.answer} to {@value MiniWorldText#COLOUR_QUESTION} is the colour;</li>
  *   <li>{@link #generationAccuracy}: {@code generateConditioning} then the {@link PixelDecoder} draws a picture whose
  *       dominant colour and shape, as {@link ShapeClassifier} judges them, are the asked ones;</li>
@@ -82,12 +82,17 @@ public final class MiniMetrics {
      * @return captions with all four attributes right
      */
     public static Share captionAccuracy(SeedOpt model, ShapesWorld test, int n, Degradation degradation) {
+        List<BufferedImage> pictures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            BufferedImage rendered = test.sample(i).image();
+            pictures.add(degradation == null ? rendered : degradation.test(rendered, i));
+        }
+        List<String> captions = n == 0 ? List.of() : model.caption(pictures); // batched through the language model
         int hits = 0;
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             ShapeSample sample = test.sample(i);
-            BufferedImage picture = degradation == null ? sample.image() : degradation.test(sample.image(), i);
-            String caption = model.caption(picture);
+            String caption = captions.get(i);
             Optional<CaptionAttributes> said = ShapeScene.tryParseCaption(caption);
             if (said.isPresent() && said.get().equals(sample.scene().attributes())) {
                 hits++;
@@ -178,6 +183,20 @@ public final class MiniMetrics {
      * @return pictures whose best caption is their own caption's text
      */
     public static Share retrievalAtOne(Path stage1Dir, ShapesWorld test, int n) {
+        return retrievalAtOne(stage1Dir, test, n, null);
+    }
+
+    /**
+     * Stage-1 image-to-text retrieval as {@link #retrievalAtOne(Path, ShapesWorld, int)}, of degraded pictures: shows
+     * whether the vision side still tells the caption apart, before any codebook or language model.
+     *
+     * @param stage1Dir the stage-1 folder
+     * @param test held-out world
+     * @param n candidates (and queries)
+     * @param degradation applied at its test strength to the query pictures, or null for the rendered pictures
+     * @return pictures whose best caption is their own caption's text
+     */
+    public static Share retrievalAtOne(Path stage1Dir, ShapesWorld test, int n, Degradation degradation) {
         TokenizerConfig config = TokenizerConfig.read(stage1Dir.resolve(TokenizerConfig.FILE_NAME));
         ImagePreprocessor preprocessor = MiniSeedFiles.preprocessor(config);
         List<String> captions = new ArrayList<>();
@@ -185,7 +204,7 @@ public final class MiniMetrics {
         for (int i = 0; i < n; i++) {
             ShapeSample s = test.sample(i);
             captions.add(s.caption());
-            images.add(s.image());
+            images.add(degradation == null ? s.image() : degradation.test(s.image(), i));
         }
         try (NDManager manager = NDManager.newBaseManager();
                 BertWordPieceTokenizer text = MiniSeedFiles.stage1TextTokenizer(stage1Dir)) {
