@@ -71,7 +71,7 @@ abstract class FileStateDict extends AbstractStateDict {
                 return FileMappings.wrap(mapped, shape, DataType.FLOAT32, manager); // zero-copy
             }
         }
-        if ((dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) && count > 0) {
+        if ((dtype == DType.FLOAT16 || dtype == DType.BFLOAT16 && LibtorchOps.available()) && count > 0) {
             ByteBuffer mapped = mapped(key, info, count);
             if (mapped != null) {
                 return widenedFromMapping(mapped, info, manager);
