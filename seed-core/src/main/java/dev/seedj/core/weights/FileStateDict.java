@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /**
  * A state dict backed by one checkpoint file: subclasses say which tensors exist and hand over each tensor's
@@ -74,7 +75,9 @@ abstract class FileStateDict extends AbstractStateDict {
         if ((dtype == DType.FLOAT16 || dtype == DType.BFLOAT16 && LibtorchOps.available()) && count > 0) {
             ByteBuffer mapped = mapped(key, info, count);
             if (mapped != null) {
-                return widenedFromMapping(mapped, info, manager);
+                // widened exactly inside libtorch, so that a 16-bit shard never passes through Java arrays
+                return converted(mapped, key, info, count, manager, bits -> (dtype == DType.BFLOAT16
+                        ? LibtorchOps.viewAsBfloat16(bits) : bits).toType(DataType.FLOAT32, false));
             }
         }
         ByteBuffer bytes = read(key, info, count);
@@ -104,36 +107,32 @@ abstract class FileStateDict extends AbstractStateDict {
         }
         if (info.dtype() == DType.FLOAT16) {
             // 16 to 16 bits inside libtorch, never widened to float32 (a shard converts at its own size)
-            ByteBuffer mapped = mapped(key, info, count);
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray bits = mapped != null ? FileMappings.wrap(mapped, shape, DataType.FLOAT16, scope)
-                        : copiedSixteenBits(key, info, count, scope);
-                NDArray converted = LibtorchOps.toBfloat16(bits);
-                converted.attach(manager);
-                return converted;
-            } finally {
-                if (mapped != null) {
-                    PrivateFileMapping.dropPages(mapped); // read once: leave the pages to the page cache
-                }
-            }
+            return converted(mapped(key, info, count), key, info, count, manager, LibtorchOps::toBfloat16);
         }
         return StateDicts.toComputeType(get(key, manager), info, type);
     }
 
     /**
-     * A float16 or bfloat16 tensor widened to float32 inside libtorch (exactly) straight from its mapped bytes, so
-     * that a 16-bit shard never passes through Java arrays; the mapped pages are dropped from this process's
-     * resident memory once read.
+     * A 16-bit tensor converted inside libtorch from its stored bits: over the mapped file where the format allows
+     * it (whose pages are then dropped from this process's resident memory: they are read once), else over a copy
+     * in a direct buffer. Only the converted array outlives the call.
+     *
+     * @param mappedOrNull {@link #mapped}'s result for this tensor
+     * @param conversion from the bits as a float16-typed array to the result (may view them as bfloat16)
      */
-    private static NDArray widenedFromMapping(ByteBuffer mapped, TensorInfo info, NDManager manager) {
+    private NDArray converted(ByteBuffer mappedOrNull, String key, TensorInfo info, int count, NDManager manager,
+            UnaryOperator<NDArray> conversion) {
         try (NDManager scope = manager.newSubManager()) {
-            NDArray bits = FileMappings.wrap(mapped, new Shape(info.shape()), DataType.FLOAT16, scope);
-            NDArray sixteen = info.dtype() == DType.BFLOAT16 ? LibtorchOps.viewAsBfloat16(bits) : bits;
-            NDArray widened = sixteen.toType(DataType.FLOAT32, false);
-            widened.attach(manager);
-            return widened;
+            NDArray bits = mappedOrNull != null
+                    ? FileMappings.wrap(mappedOrNull, new Shape(info.shape()), DataType.FLOAT16, scope)
+                    : copiedSixteenBits(key, info, count, scope);
+            NDArray converted = conversion.apply(bits);
+            converted.attach(manager);
+            return converted;
         } finally {
-            PrivateFileMapping.dropPages(mapped);
+            if (mappedOrNull != null) {
+                PrivateFileMapping.dropPages(mappedOrNull);
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -134,7 +135,7 @@ final class TorchBinShardWriter {
         extra[0] = 'F';
         extra[1] = 'B';
         extra[2] = (byte) padding;
-        java.util.Arrays.fill(extra, EXTRA_HEADER, extra.length, (byte) 'Z');
+        Arrays.fill(extra, EXTRA_HEADER, extra.length, (byte) 'Z');
         entry.setExtra(extra);
         entry.setMethod(ZipEntry.STORED);
         entry.setSize(bytes.length);
