@@ -132,8 +132,8 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
 
     /**
      * Loads a Hugging Face OPT directory in the given {@link LlmDtype}: float32, bfloat16
-     * ({@link #load(Path, Device, ComputeType)}) or weight-only int8 (loaded in float32, then
-     * {@link #quantizeInt8()}).
+     * ({@link #load(Path, Device, ComputeType)}) or int8 (loaded in float32, then
+     * {@link #quantizeInt8(Int8Linear.Activations)}).
      *
      * @param dir holds {@code config.json} and the weights
      * @param device where the weights live
@@ -144,7 +144,7 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
         OptModel model = load(dir, device, dtype.computeType());
         if (dtype.int8Weights()) {
             try {
-                model.quantizeInt8();
+                model.quantizeInt8(dtype.int8Activations());
             } catch (RuntimeException e) {
                 model.close();
                 throw e;
@@ -399,17 +399,32 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
     }
 
     /**
-     * Switches this model to weight-only int8 for decoding (opt-in): every linear layer of the decoder
-     * ({@code q/k/v/out_proj}, {@code fc1}, {@code fc2}, {@code project_in/out}) becomes an {@link Int8Linear} with
-     * per-output-channel scales and frees its float32 weight. The output layer stays float32: int8 there (and
-     * bfloat16 logits) flipped near ties of the greedy decisions, 88.9% of the opt-tiny fixture's greedy tokens against
-     * 100% with it in float32. Activations, layer norms, the embeddings and the logits stay float32. Inference only: the quantised weights have no parameter arrays afterwards, so
-     * the model can no longer be trained, saved, resized, adapted or merged.
+     * Switches this model to weight-only int8 for decoding: {@link #quantizeInt8(Int8Linear.Activations)} with
+     * float32 activations.
      *
      * @throws IllegalStateException if the model carries an adapter, is derived from another, or has derived models
      * @throws UnsupportedOperationException for a bfloat16 model
      */
     public void quantizeInt8() {
+        quantizeInt8(Int8Linear.Activations.FLOAT32);
+    }
+
+    /**
+     * Switches this model to int8 for decoding (opt-in): every linear layer of the decoder
+     * ({@code q/k/v/out_proj}, {@code fc1}, {@code fc2}, {@code project_in/out}) becomes an {@link Int8Linear} with
+     * per-output-channel scales and frees its float32 weight. The output layer stays float32: int8 there (and
+     * bfloat16 logits) flipped near ties of the greedy decisions, 88.9% of the opt-tiny fixture's greedy tokens against
+     * 100% with it in float32. The residual stream, attention, layer norms, the embeddings and the logits stay float32;
+     * the products' inputs too with weight-only int8, while dynamic int8 quantises them to uint8 per product (faster
+     * on AVX2 CPUs, less exact: see {@link Int8Linear}). Inference only: the quantised weights have no parameter arrays
+     * afterwards, so the model can no longer be trained, saved, resized, adapted or merged.
+     *
+     * @param activations weight-only ({@link Int8Linear.Activations#FLOAT32}) or dynamic
+     *     ({@link Int8Linear.Activations#INT8}, fbgemm) products
+     * @throws IllegalStateException if the model carries an adapter, is derived from another, or has derived models
+     * @throws UnsupportedOperationException for a bfloat16 model, or int8 activations where fbgemm cannot run
+     */
+    public void quantizeInt8(Int8Linear.Activations activations) {
         OptForCausalLm net = checkOpen();
         requireFloat32("quantizeInt8");
         if (adapterConfig != null || source != null || !derived.isEmpty()) {
@@ -431,11 +446,12 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
             if (linear.bias() != null) {
                 q.bias().setArray(linear.bias().getArray());
             }
-            q.quantize(manager);
+            q.quantize(manager, activations);
             parent.replaceChild(name.substring(dot + 1), q);
             count++;
         }
-        LOG.info("quantised {} linear layers to int8; the output layer stays float32", count);
+        LOG.info("quantised {} linear layers to int8 ({} activations); the output layer stays float32", count,
+                activations == Int8Linear.Activations.INT8 ? "int8" : "float32");
     }
 
     /**

@@ -11,7 +11,13 @@ import com.sun.jna.Memory;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * libtorch operators that DJL 0.36 does not expose: reinterpreting 16-bit data as bfloat16, converting float32 to
@@ -60,6 +66,20 @@ public final class LibtorchOps {
     private static final String GROUP_NORM = "_ZN2at4_ops10group_norm4callERKNS_6TensorElRKSt8optionalIS2_ES8_db";
     private static final String SILU = "_ZN2at4_ops4silu4callERKNS_6TensorE";
     private static final String SILU_IN_PLACE = "_ZN2at4_ops5silu_4callERNS_6TensorE";
+    /** {@code fbgemm_pack_quantized_matrix(weight)}: int8 [N, K] into fbgemm's {@code PackBMatrix<int8_t>}. */
+    private static final String FBGEMM_PACK_INT8 = "_ZN2at4_ops28fbgemm_pack_quantized_matrix4callERKNS_6TensorE";
+    /** {@code fbgemm_linear_int8_weight_fp32_activation(input, weight, packed, col_offsets, scale, zero_point, bias)}. */
+    private static final String FBGEMM_INT8_LINEAR = "_ZN2at4_ops41fbgemm_linear_int8_weight_fp32_activation4call"
+            + "ERKNS_6TensorES4_S4_S4_RKN3c106ScalarES8_S4_";
+    /**
+     * Size of a {@code c10::Scalar}: a 4-byte tag, then its value union at offset 16 (the union holds a
+     * {@code c10::complex<double>}, which is aligned to 16 bytes).
+     */
+    private static final int SCALAR_BYTES = 32;
+    private static final int SCALAR_VALUE_OFFSET = 16;
+    /** {@code c10::Scalar::Tag::HAS_d} and {@code HAS_i}, the first two tags of every libtorch 2.x. */
+    private static final int SCALAR_DOUBLE = 0;
+    private static final int SCALAR_LONG = 1;
     /** Size of {@code std::optional<at::Tensor>}: the tensor's 8 bytes and the engaged flag, padded. */
     private static final int OPTIONAL_TENSOR_BYTES = 16;
     /** Offset of the engaged flag in {@code std::optional<at::Tensor>}. */
@@ -139,6 +159,75 @@ public final class LibtorchOps {
         } finally {
             a.close();
             w.close();
+        }
+    }
+
+    /**
+     * @return whether fbgemm's int8 kernels can run here: {@link #available()} and a CPU with AVX2 and FMA, the
+     *     minimum fbgemm checks for (libtorch raises an error otherwise, which could not cross the JNA call)
+     */
+    public static boolean fbgemmAvailable() {
+        return available() && CpuFeatures.FBGEMM;
+    }
+
+    /**
+     * Packs an int8 matrix into fbgemm's layout for {@link #fbgemmInt8Linear} (a copy: {@code weight} may be closed
+     * afterwards).
+     *
+     * @param weight int8 [N, K]
+     * @return an opaque byte array holding the packed matrix, in {@code weight}'s manager; closing it frees the pack
+     * @throws IllegalArgumentException for another type or rank
+     * @throws UnsupportedOperationException where {@link #fbgemmAvailable()} is false
+     */
+    public static NDArray fbgemmPackInt8(NDArray weight) {
+        requireFbgemm();
+        Shape ws = weight.getShape();
+        if (weight.getDataType() != DataType.INT8 || ws.dimension() != 2 || ws.size() == 0) {
+            throw new IllegalArgumentException("fbgemm packs an int8 [N, K] matrix, got " + weight.getDataType() + ws);
+        }
+        return callInto(weight, Native.functions().fbgemmPackInt8, handle(weight));
+    }
+
+    /**
+     * fbgemm's int8 matrix product with the input quantised on the fly: {@code x} is quantised to uint8 with one
+     * scale and zero point for the whole input (from its min and max), multiplied by the packed int8 weight in int32
+     * ({@code vpmaddubsw} on AVX2, VNNI where present), then dequantised with {@code weightScale} and {@code bias}
+     * added: {@code y ~ x (weightScale * q)^T + bias}. Runs on libtorch's intra-op threads.
+     *
+     * @param x float32 [M, K]
+     * @param weightShape int8 [N, K]: only its shape is read (a broadcast view is enough)
+     * @param packed {@link #fbgemmPackInt8} of the [N, K] matrix
+     * @param columnSums int32 [N], {@code q.sum(1)} (fbgemm's column offsets with a zero point of 0)
+     * @param weightScale one scale for the whole matrix (1 for per-channel scales applied afterwards)
+     * @param bias float32 [N]
+     * @return float32 [M, N], in {@code x}'s manager
+     * @throws IllegalArgumentException for other types or shapes
+     * @throws UnsupportedOperationException where {@link #fbgemmAvailable()} is false
+     */
+    public static NDArray fbgemmInt8Linear(NDArray x, NDArray weightShape, NDArray packed, NDArray columnSums,
+            double weightScale, NDArray bias) {
+        requireFbgemm();
+        Shape xs = x.getShape();
+        Shape ws = weightShape.getShape();
+        boolean ok = isFloat32(x) && xs.dimension() == 2 && xs.get(0) > 0 && weightShape.getDataType() == DataType.INT8
+                && ws.dimension() == 2 && ws.get(1) == xs.get(1) && packed.getDataType() == DataType.UINT8
+                && columnSums.getDataType() == DataType.INT32 && columnSums.getShape().equals(new Shape(ws.get(0)))
+                && isFloat32(bias) && bias.getShape().equals(new Shape(ws.get(0))) && Double.isFinite(weightScale);
+        if (!ok) {
+            throw new IllegalArgumentException("fbgemm int8 linear needs float32 x [M, K], an int8 [N, K] weight shape,"
+                    + " a packed matrix, int32 column sums [N], float32 bias [N] and a finite scale; got x "
+                    + x.getDataType() + xs + ", weight " + weightShape.getDataType() + ws + ", packed "
+                    + packed.getDataType() + ", column sums " + columnSums.getDataType() + columnSums.getShape()
+                    + ", bias " + bias.getDataType() + bias.getShape() + ", scale " + weightScale);
+        }
+        Memory scale = scalar(SCALAR_DOUBLE, Double.doubleToRawLongBits(weightScale));
+        Memory zeroPoint = scalar(SCALAR_LONG, 0);
+        NDArray input = call(Native.functions().contiguous, x, MEMORY_FORMAT_CONTIGUOUS);
+        try {
+            return callInto(x, Native.functions().fbgemmInt8Linear, handle(input), handle(weightShape),
+                    handle(packed), handle(columnSums), scale, zeroPoint, handle(bias));
+        } finally {
+            input.close();
         }
     }
 
@@ -302,6 +391,22 @@ public final class LibtorchOps {
         return optional;
     }
 
+    /** A {@code c10::Scalar} with the given tag and the 8 bytes of its value. */
+    private static Memory scalar(int tag, long valueBits) {
+        Memory scalar = new Memory(SCALAR_BYTES);
+        scalar.clear();
+        scalar.setInt(0, tag);
+        scalar.setLong(SCALAR_VALUE_OFFSET, valueBits);
+        return scalar;
+    }
+
+    private static void requireFbgemm() {
+        if (!fbgemmAvailable()) {
+            throw new UnsupportedOperationException("fbgemm's int8 kernels need DJL's libtorch on Linux x86-64 with"
+                    + " AVX2 and FMA");
+        }
+    }
+
     private static boolean isFloat32(NDArray array) {
         return array.getDataType() == DataType.FLOAT32 && array instanceof PtNDArray;
     }
@@ -331,6 +436,8 @@ public final class LibtorchOps {
         final Function groupNorm;
         final Function silu;
         final Function siluInPlace;
+        final Function fbgemmPackInt8;
+        final Function fbgemmInt8Linear;
 
         private Native(NativeLibrary torch) {
             this.viewDtype = torch.getFunction(VIEW_DTYPE);
@@ -342,6 +449,8 @@ public final class LibtorchOps {
             this.groupNorm = torch.getFunction(GROUP_NORM);
             this.silu = torch.getFunction(SILU);
             this.siluInPlace = torch.getFunction(SILU_IN_PLACE);
+            this.fbgemmPackInt8 = torch.getFunction(FBGEMM_PACK_INT8);
+            this.fbgemmInt8Linear = torch.getFunction(FBGEMM_INT8_LINEAR);
         }
 
         static Native functions() {
@@ -361,6 +470,21 @@ public final class LibtorchOps {
                 return new Native(NativeLibrary.getInstance(torch.toAbsolutePath().toString()));
             } catch (UnsatisfiedLinkError | RuntimeException e) {
                 return null;
+            }
+        }
+    }
+
+    /** The CPU features fbgemm needs, read once from {@code /proc/cpuinfo}. */
+    private static final class CpuFeatures {
+        static final boolean FBGEMM = readFlags().containsAll(Set.of("avx2", "fma"));
+
+        private static Set<String> readFlags() {
+            try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+                return lines.filter(l -> l.startsWith("flags")).findFirst()
+                        .map(l -> new HashSet<>(Arrays.asList(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))))
+                        .orElseGet(HashSet::new);
+            } catch (IOException | RuntimeException e) {
+                return Set.of();
             }
         }
     }

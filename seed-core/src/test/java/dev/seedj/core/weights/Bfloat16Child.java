@@ -28,6 +28,10 @@ public final class Bfloat16Child {
                 ours(manager, x);
                 checkpoint(manager, Path.of(args[1]));
                 int8(manager);
+                if (LibtorchOps.fbgemmAvailable()) {
+                    fbgemmInt8(manager);
+                    System.out.println("fbgemm int8 checked");
+                }
             }
         }
         System.out.println("OK");
@@ -127,6 +131,66 @@ public final class Bfloat16Child {
             NDArray xt = manager.randomNormal(new Shape(s[1], s[0])).transpose();
             check(LibtorchOps.int8MatMul(xt, q, scales).getShape().equals(new Shape(s[0], s[2])), "transposed");
         }
+    }
+
+    /**
+     * fbgemm's int8 product is exact for inputs on its uint8 grid: {@code x} spans [-1.28, 1.27] in steps of 0.01
+     * (scale 0.01, zero point 128), so the result must equal {@code x q^T} up to float rounding, including the worst
+     * case for AVX2's int16 pair sums (inputs at 1.27 against weights all at +63).
+     */
+    private static void fbgemmInt8(NDManager manager) {
+        long[][] shapes = {{1, 64, 64}, {4, 256, 64}, {1, 768, 3072}, {16, 768, 2304}, {40, 64, 9194}, {1, 100, 7}};
+        java.util.Random rng = new java.util.Random(5);
+        for (long[] s : shapes) {
+            int m = (int) s[0];
+            int k = (int) s[1];
+            int n = (int) s[2];
+            int[] grid = new int[m * k]; // x = grid * 0.01
+            for (int i = 0; i < grid.length; i++) {
+                grid[i] = rng.nextInt(256) - 128;
+            }
+            for (int i = 0; i < k; i++) {
+                grid[i] = i == 0 ? -128 : 127; // row 0: the largest uint8 input everywhere (and the grid's ends) ...
+            }
+            byte[] qs = new byte[n * k];
+            for (int i = 0; i < qs.length; i++) {
+                qs[i] = (byte) (i < k ? 63 : rng.nextInt(127) - 63); // ... against weight row 0 all at +63
+            }
+            float[] xs = new float[grid.length];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = grid[i] * 0.01f;
+            }
+            NDArray x = manager.create(xs, new Shape(m, k));
+            NDArray q = manager.create(java.nio.ByteBuffer.wrap(qs), new Shape(n, k), DataType.INT8);
+            NDArray packed = LibtorchOps.fbgemmPackInt8(q);
+            NDArray sums = q.toType(DataType.INT32, false).sum(new int[] {1}).toType(DataType.INT32, false);
+            NDArray shapeOnly = manager.zeros(new Shape(1, 1), DataType.INT8).broadcast(new Shape(n, k));
+            NDArray bias = manager.arange(n).toType(DataType.FLOAT32, false).mul(0.5f);
+            float[] got = LibtorchOps.fbgemmInt8Linear(x, shapeOnly, packed, sums, 2.0, bias).toFloatArray();
+            check(got.length == m * n, "fbgemm shape");
+            for (int r = 0; r < m; r++) {
+                for (int c = 0; c < n; c++) {
+                    long dot = 0; // exact: the integer product fbgemm computes
+                    for (int i = 0; i < k; i++) {
+                        dot += (long) grid[r * k + i] * qs[c * k + i];
+                    }
+                    double want = 2 * 0.01 * dot + 0.5 * c;
+                    double error = Math.abs(got[r * n + c] - want);
+                    // float rounding of the scales and the result only: one integer unit off would be 0.02
+                    check(error <= 1e-5 * (Math.abs(2 * 0.01 * dot) + 0.5 * c) + 1e-4, "fbgemm " + java.util.Arrays
+                            .toString(s) + " row " + r + " column " + c + ": " + got[r * n + c] + " vs " + want);
+                }
+            }
+        }
+        boolean refused = false;
+        try {
+            LibtorchOps.fbgemmInt8Linear(manager.ones(new Shape(1, 5)), manager.zeros(new Shape(3, 4), DataType.INT8),
+                    manager.zeros(new Shape(8), DataType.UINT8), manager.zeros(new Shape(3), DataType.INT32), 1,
+                    manager.zeros(new Shape(3)));
+        } catch (IllegalArgumentException e) {
+            refused = e.getMessage().contains("(1, 5)"); // K 5 against the weight's 4, refused before native code
+        }
+        check(refused, "fbgemm shape mismatch refused");
     }
 
     /** Round to nearest even on the upper 16 bits, as torch does for finite values. */

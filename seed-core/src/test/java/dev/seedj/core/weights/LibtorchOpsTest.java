@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import dev.seedj.core.testing.Oracle;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 14, item 3: bfloat16 arrays are made inside libtorch without DJL's {@code toType(BFLOAT16)}, which aborts
- * the JVM. Each scenario runs in a child JVM, so that an abort fails this test instead of killing the test run.
+ * Issue 14, items 3 and 4: bfloat16 arrays are made inside libtorch without DJL's {@code toType(BFLOAT16)}, which
+ * aborts the JVM, and the int8 kernels called through JNA give exact products. Each scenario runs in a child JVM, so that an abort fails this test instead of killing the test run.
  */
 class LibtorchOpsTest {
 
@@ -34,6 +35,11 @@ class LibtorchOpsTest {
         Result child = runChild("ours", Oracle.path("formats", "pickle_conformance.pth").toString());
         assertEquals(0, child.exitCode, child.output);
         assertTrue(child.output.contains("OK"), child.output);
+        // fbgemm's int8 product runs (and is exact on its grid) wherever the CPU has what fbgemm needs
+        String flags = Files.readString(Path.of("/proc/cpuinfo"));
+        boolean avx2 = flags.contains(" avx2") && flags.contains(" fma");
+        assertEquals(avx2, LibtorchOps.fbgemmAvailable());
+        assertEquals(avx2, child.output.contains("fbgemm int8 checked"), child.output);
     }
 
     private record Result(int exitCode, String output) {}

@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  * reaches with all cores, read + written, measured in the same run; and the matmul rate of that run).
  *
  * <p>Run: {@code java -cp seed-examples.jar dev.seedj.examples.bench.LlamaBenchmark [--dir D] [--layers N]
- * [--hidden H] [--heads A] [--intermediate I] [--vocab V] [--shard-gb G] [--dtype float32|bfloat16|int8]
+ * [--hidden H] [--heads A] [--intermediate I] [--vocab V] [--shard-gb G] [--dtype float32|bfloat16|int8|int8-dynamic]
  * [--steps S] [--write-only true]}.
  * Defaults are the 7B shape in {@code /tmp/seedj-llama-bench}; the checkpoint is written once and reused while its
  * config is unchanged. A model that cannot fit in memory in the chosen dtype is refused before loading, and the

@@ -7,6 +7,7 @@ import dev.seedj.core.bench.CopyBandwidth;
 import dev.seedj.core.bench.MatmulThroughput;
 import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.core.nn.ActivationFunction;
+import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.core.weights.ComputeType;
 import dev.seedj.llm.OptConfig;
 import dev.seedj.llm.OptModel;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The language-model speed benchmark of issues 4 and 14: OPT models with SEED's vocabulary (50272 + 8194 tokens) and
  * random weights, generating greedily with the KV cache from a 64-token prompt: the prefill time and the decode rate
- * over 64 cached steps at batch 1 and 4, with weights in float32, bfloat16 and weight-only int8. Each decode rate is
+ * over 64 cached steps at batch 1 and 4, with weights in float32, bfloat16, weight-only int8 and dynamic int8. Each decode rate is
  * read against its own bandwidth bound: the bytes one decoded token reads (every weight matrix in its storage type, its
  * scales, biases and layer norms; one row of each embedding table) at the machine's copy bandwidth, measured in the
  * same run as STREAM measures it (every core copying, bytes read plus written: {@link CopyBandwidth}). The machine's
@@ -91,14 +92,19 @@ public final class LlmBenchmark {
          * int8 decoder matrices with float32 scales, float32 activations and output layer
          * ({@link OptModel#quantizeInt8()}).
          */
-        INT8;
+        INT8,
+        /**
+         * int8 decoder matrices whose products quantise their input to uint8 (fbgemm), float32 output layer
+         * ({@link OptModel#quantizeInt8(Int8Linear.Activations)} with {@link Int8Linear.Activations#INT8}).
+         */
+        INT8_DYNAMIC;
 
         /**
-         * @param name {@code float32}, {@code bfloat16} or {@code int8}
+         * @param name {@code float32}, {@code bfloat16}, {@code int8} or {@code int8-dynamic}
          * @return the type
          */
         public static Weights parse(String name) {
-            return valueOf(name.toUpperCase(Locale.ROOT));
+            return valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
         }
     }
 
@@ -232,6 +238,7 @@ public final class LlmBenchmark {
             case FLOAT32 -> 4 * matrices;
             case BFLOAT16 -> 2 * matrices;
             case INT8 -> matrices + 4 * matrixRows;
+            case INT8_DYNAMIC -> matrices + 3 * 4 * matrixRows; // + fbgemm's column sums and zero bias
         };
     }
 
@@ -241,6 +248,8 @@ public final class LlmBenchmark {
         try (OptModel model = OptModel.random(config, 1, device, type)) {
             if (weights == Weights.INT8) {
                 model.quantizeInt8();
+            } else if (weights == Weights.INT8_DYNAMIC) {
+                model.quantizeInt8(Int8Linear.Activations.INT8);
             }
             Generator generator = new Generator(model);
             double[] batch1 = best(generator, config, 1, seconds);

@@ -133,9 +133,12 @@ class TokenizeCommandTest {
         assertEquals(SeedCli.EXIT_FAILURE, int8.status());
         assertEquals(List.of("seed tokenize: --dtype int8 is for the language model; the image tokenizer computes in"
                 + " float32 or bfloat16"), int8.errLines());
+        CliRun dynamic = CliRun.of("tokenize", "--dtype", "int8-dynamic", "--model", model, photo);
+        assertEquals(List.of("seed tokenize: --dtype int8-dynamic is for the language model; the image tokenizer"
+                + " computes in float32 or bfloat16"), dynamic.errLines());
         CliRun unknown = CliRun.of("tokenize", "--dtype", "float16", "--model", model, photo);
         assertEquals(SeedCli.EXIT_FAILURE, unknown.status());
-        assertEquals(List.of("seed tokenize: --dtype float16: expected float32, bfloat16 or int8"),
+        assertEquals(List.of("seed tokenize: --dtype float16: expected float32, bfloat16, int8 or int8-dynamic"),
                 unknown.errLines());
     }
 

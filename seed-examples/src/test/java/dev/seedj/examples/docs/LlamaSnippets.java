@@ -62,7 +62,7 @@ final class LlamaSnippets {
         // snippet:dtype
         LlamaModel llama = LlamaModel.load(dir, LlamaLoadOptions.defaults().withDtype(LlmDtype.BFLOAT16));
         OptModel opt = OptModel.load(optDir, Engine.getInstance().defaultDevice(), LlmDtype.INT8);
-        LlmDtype dtype = LlmDtype.parse("bfloat16"); // float32 | bfloat16 | int8 (fp32, bf16 accepted)
+        LlmDtype dtype = LlmDtype.parse("bfloat16"); // float32 | bfloat16 | int8 | int8-dynamic (fp32, bf16 accepted)
         // end snippet
         try (llama; opt; NDManager m = NDManager.newBaseManager()) {
             return new Object[] {llama.dtype(), dtype, opt.logits(new long[][] {{2, 5, 9}}, null, m).getShape()};

@@ -65,11 +65,12 @@ final class LlamaForCausalLm extends SeedBlock {
      * With tied embeddings, multiplies by an int8 copy of the (float32) embedding matrix from now on.
      *
      * @param manager owns the copy (the model's manager)
+     * @param activations the kind of int8 product
      */
-    void quantizeTiedHead(NDManager manager) {
+    void quantizeTiedHead(NDManager manager, Int8Linear.Activations activations) {
         NDArray w = model.embedTokens().weight().getArray(); // [V, hidden]
         Int8Linear q = new Int8Linear(w.getShape().get(1), w.getShape().get(0), false);
-        q.quantize(w, manager);
+        q.quantize(w, manager, activations);
         this.tiedInt8Head = q;
     }
 

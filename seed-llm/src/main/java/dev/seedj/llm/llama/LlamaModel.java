@@ -133,11 +133,11 @@ public final class LlamaModel implements AdaptableLanguageModel<LlamaModel> {
                     manager, key -> {
                         Int8Linear layer = int8.get(key);
                         if (layer != null) {
-                            layer.quantize(manager); // frees the float32 weight before the next tensor is read
+                            layer.quantize(manager, dtype.int8Activations()); // frees the float32 weight before the next tensor is read
                         }
                     });
             if (dtype.int8Weights() && config.tieWordEmbeddings()) {
-                network.quantizeTiedHead(manager);
+                network.quantizeTiedHead(manager, dtype.int8Activations());
             }
             return new LlamaModel(manager, config, network, report, dtype);
         } catch (RuntimeException e) {
@@ -194,11 +194,11 @@ public final class LlamaModel implements AdaptableLanguageModel<LlamaModel> {
                 e.getValue().setArray(a);
                 Int8Linear layer = int8.get(e.getKey());
                 if (layer != null) {
-                    layer.quantize(manager);
+                    layer.quantize(manager, dtype.int8Activations());
                 }
             }
             if (dtype.int8Weights() && config.tieWordEmbeddings()) {
-                network.quantizeTiedHead(manager);
+                network.quantizeTiedHead(manager, dtype.int8Activations());
             }
             return new LlamaModel(manager, config, network, new LoadReport(List.of(), List.of(), List.of()), dtype);
         } catch (RuntimeException e) {

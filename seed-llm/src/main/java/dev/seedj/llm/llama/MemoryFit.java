@@ -1,5 +1,6 @@
 package dev.seedj.llm.llama;
 
+import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.llm.LlmDtype;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
@@ -39,9 +40,11 @@ public final class MemoryFit {
         long inner = config.intermediateSize();
         long vocab = config.vocabSize();
         long layerMatrices = 2 * d * d + 2 * kv * d + 3 * inner * d; // q, o; k, v; gate, up, down
-        long layerRows = 2 * d + 2 * kv + 2 * inner + d; // one scale per output row
+        long layerRows = 2 * d + 2 * kv + 2 * inner + d;
+        // per output row: a scale; dynamic int8 adds the column sums and the zero bias fbgemm's call reads
+        long rowBytes = dtype.int8Activations() == Int8Linear.Activations.INT8 ? 3 * FLOAT32_BYTES : FLOAT32_BYTES;
         long layers = config.numLayers();
-        long int8 = layers * (layerMatrices + FLOAT32_BYTES * layerRows) + vocab * d + FLOAT32_BYTES * vocab; // + head
+        long int8 = layers * (layerMatrices + rowBytes * layerRows) + vocab * d + rowBytes * vocab; // + head
         long float32 = FLOAT32_BYTES * (vocab * d + (2 * layers + 1) * d); // embed_tokens, the RMSNorm gains
         return int8 + float32;
     }

@@ -222,6 +222,9 @@ class LlamaLoadingTest {
         assertTrue(e.getMessage().contains("int32") && e.getMessage().contains("int8"), e.getMessage());
         assertEquals(LlmDtype.BFLOAT16, LlmDtype.parse("bf16"));
         assertEquals(LlmDtype.INT8, LlmDtype.parse("INT8"));
+        assertEquals(LlmDtype.INT8_DYNAMIC, LlmDtype.parse("int8-dynamic"));
+        assertEquals(LlmDtype.INT8_DYNAMIC, LlmDtype.parse("Int8_Dynamic"));
+        assertTrue(e.getMessage().contains("int8-dynamic"), e.getMessage());
         assertEquals("bfloat16", LlmDtype.BFLOAT16.configName());
     }
 }
