@@ -119,17 +119,18 @@ public class Int8Linear extends Linear {
         long rows = shape.size() / inFeatures();
         NDArray flat = x.reshape(rows, inFeatures()); // [M, in]
         NDArray y;
-        if (w.packed != null) {
+        if (w.packed() != null) {
             // [M, out] in units of q, then per output channel back to W's units
-            NDArray units = LibtorchOps.fbgemmInt8Linear(flat, w.shapeOnly, w.packed, w.columnSums, 1.0, w.zeroBias);
-            y = units.mul(w.scales);
+            NDArray units = LibtorchOps.fbgemmInt8Linear(flat, w.shapeOnly(), w.packed(), w.columnSums(), 1.0,
+                    w.zeroBias());
+            y = units.mul(w.scales());
             units.close();
         } else if (rows <= GEMV_ROWS) {
-            y = LibtorchOps.int8MatMul(flat, w.q, w.scales); // [M, out]
+            y = LibtorchOps.int8MatMul(flat, w.q(), w.scales()); // [M, out]
         } else {
             // operations on parameters put their results in the parameters' manager: move each to this call's
-            NDArray widened = ArrayScopes.adopt(w.q.toType(DataType.FLOAT32, false), x); // [out, in]
-            NDArray columnScales = ArrayScopes.adopt(w.scales.expandDims(1), x); // [out, 1]
+            NDArray widened = ArrayScopes.adopt(w.q().toType(DataType.FLOAT32, false), x); // [out, in]
+            NDArray columnScales = ArrayScopes.adopt(w.scales().expandDims(1), x); // [out, 1]
             NDArray dequantized = widened.mul(columnScales);
             y = ai.djl.nn.core.Linear.linear(flat, dequantized).singletonOrThrow();
             for (NDArray temporary : new NDArray[] {widened, columnScales, dequantized}) {
@@ -147,24 +148,16 @@ public class Int8Linear extends Linear {
     /**
      * The quantised weight in the form its kernel reads: the int8 matrix for libtorch's kernels, or fbgemm's packed
      * copy (the int8 matrix itself is then freed) with what fbgemm's call needs beside it.
+     *
+     * @param scales float32 [out]
+     * @param q int8 [out, in], or null when packed
+     * @param packed fbgemm's packed matrix, or null
+     * @param shapeOnly int8 [out, in] broadcast from one element: fbgemm reads only its shape
+     * @param columnSums int32 [out], {@code q.sum(1)}
+     * @param zeroBias float32 [out] zeros: the bias is added after the per-channel scales
      */
-    private static final class Int8Weight {
-        final NDArray scales; // float32 [out]
-        final NDArray q; // int8 [out, in], or null when packed
-        final NDArray packed; // fbgemm's packed matrix, or null
-        final NDArray shapeOnly; // int8 [out, in] broadcast from one element: fbgemm reads only its shape
-        final NDArray columnSums; // int32 [out], q.sum(1)
-        final NDArray zeroBias; // float32 [out] zeros: the bias is added after the per-channel scales
-
-        private Int8Weight(NDArray scales, NDArray q, NDArray packed, NDArray shapeOnly, NDArray columnSums,
-                NDArray zeroBias) {
-            this.scales = scales;
-            this.q = q;
-            this.packed = packed;
-            this.shapeOnly = shapeOnly;
-            this.columnSums = columnSums;
-            this.zeroBias = zeroBias;
-        }
+    private record Int8Weight(NDArray scales, NDArray q, NDArray packed, NDArray shapeOnly, NDArray columnSums,
+            NDArray zeroBias) {
 
         static Int8Weight plain(NDArray q, NDArray scales, NDManager owner) {
             q.attach(owner);
