@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *       {@link GradientCollector} in a fresh {@link NDManager} scope and backpropagates
  *       {@code total / grad_accumulation} (PyTorch accumulates gradients over backward passes until zeroed);</li>
  *   <li>clips the global gradient norm ({@code clip_norm > 0}) and steps {@link AdamW} with the schedule's
- *       learning rate;</li>
+ *       learning rate, unless the norm is not finite: then the update is skipped with a warning;</li>
  *   <li>records every loss term (averaged over the micro-batches), the learning rate and the gradient norm in the
  *       {@link TrainingLog} ({@code train_log.jsonl}), logs them through SLF4J every {@code log_every} steps, and
  *       every {@code checkpoint_every} steps saves a {@link TrainingCheckpoint}.</li>
@@ -238,7 +238,12 @@ public final class TrainingLoop<B> implements AutoCloseable {
             LOG.warn("step {}: the total loss is {}", index + 1, total);
         }
         double gradNorm = clipGradients();
-        optimizer.step(lr);
+        if (Double.isFinite(gradNorm)) {
+            optimizer.step(lr);
+        } else {
+            // one NaN would spread to every parameter through the update; skip it, as PyTorch's GradScaler does
+            LOG.warn("step {}: the gradient norm is {}; the update is skipped", index + 1, gradNorm);
+        }
         completed++;
         TrainingRecord record = new TrainingRecord(completed, lr, gradNorm, losses);
         openLog().append(record);

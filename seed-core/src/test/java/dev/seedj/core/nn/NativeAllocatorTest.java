@@ -1,5 +1,7 @@
 package dev.seedj.core.nn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,35 +16,54 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 14, item 2: with the allocator configured from Java, the memory of freed tensors goes back to the system,
- * so resident memory follows the live arrays.
+ * Issue 14, item 2, as revised in session 6: the allocator is configured from Java; freed activations are kept in
+ * the heap and reused by the next batch instead of being mapped afresh, and {@link NativeAllocator#trim()} returns
+ * them to the system.
  */
 class NativeAllocatorTest {
     private static final long MB = 1 << 20;
 
     @Test
-    void freedTensorsLeaveResidentMemory() throws IOException {
+    void freedActivationsAreReusedAndTrimReturnsThem() throws IOException {
         assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "Linux only");
         assumeTrue(System.getenv("MALLOC_MMAP_THRESHOLD_") == null, "the environment tunes the allocator itself");
+        assumeTrue(System.getProperty(NativeAllocator.MMAP_THRESHOLD_PROPERTY) == null, "a threshold is set");
         assertTrue(NativeAllocator.configure(), "glibc should be tuned on Linux");
         try (NDManager manager = NDManager.newBaseManager()) {
-            // a first large free: by default glibc would now serve blocks up to this size from its heap
-            manager.zeros(new Shape(8 * MB / 4)).close();
             long before = residentBytes();
-            List<NDArray> survivors = new ArrayList<>();
-            for (int round = 0; round < 3; round++) {
-                List<NDArray> live = new ArrayList<>();
+            long[] kept = new long[3];
+            for (int batch = 0; batch < kept.length; batch++) {
+                List<NDArray> activations = new ArrayList<>();
                 for (int i = 0; i < 40; i++) {
-                    live.add(manager.ones(new Shape(6 * MB / 4))); // 6 MB activations, written: resident
-                    survivors.add(manager.ones(new Shape(16 * 1024 / 4))); // small arrays that stay, between them
+                    activations.add(manager.ones(new Shape(6 * MB / 4))); // 240 MB, written: resident
                 }
-                long peak = residentBytes();
-                assertTrue(peak - before > 200 * MB, "allocated " + (peak - before) / MB + " MB");
-                live.forEach(NDArray::close);
+                activations.forEach(NDArray::close);
+                kept[batch] = residentBytes() - before;
             }
+            // with a 128 KiB threshold each 6 MB block would be unmapped when freed (and fault again when reused)
+            assertTrue(kept[0] > 200 * MB, "freed blocks kept for reuse: " + kept[0] / MB + " MB");
+            assertTrue(kept[2] - kept[0] < 40 * MB, "grew from " + kept[0] / MB + " to " + kept[2] / MB + " MB");
+            assertTrue(NativeAllocator.trim(), "trim released nothing");
             long after = residentBytes();
-            assertTrue(after - before < 40 * MB, "still resident after freeing: " + (after - before) / MB + " MB");
-            survivors.forEach(NDArray::close);
+            assertTrue(after - before < 40 * MB, "still resident after trim: " + (after - before) / MB + " MB");
+        }
+    }
+
+    @Test
+    void aBadThresholdPropertyIsNamed() {
+        String old = System.getProperty(NativeAllocator.MMAP_THRESHOLD_PROPERTY);
+        try {
+            System.setProperty(NativeAllocator.MMAP_THRESHOLD_PROPERTY, "64m");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, NativeAllocator::mmapThreshold);
+            assertTrue(e.getMessage().contains("seedj.malloc.mmap_threshold=64m"), e.getMessage());
+            System.setProperty(NativeAllocator.MMAP_THRESHOLD_PROPERTY, "131072");
+            assertEquals(131072, NativeAllocator.mmapThreshold());
+        } finally {
+            if (old == null) {
+                System.clearProperty(NativeAllocator.MMAP_THRESHOLD_PROPERTY);
+            } else {
+                System.setProperty(NativeAllocator.MMAP_THRESHOLD_PROPERTY, old);
+            }
         }
     }
 

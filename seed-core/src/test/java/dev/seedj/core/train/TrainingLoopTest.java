@@ -215,6 +215,30 @@ class TrainingLoopTest {
     }
 
     @Test
+    void aStepWithNonFiniteGradientsLeavesTheParameters(@TempDir Path tmp) {
+        List<float[]> data = examples();
+        TrainingConfig cfg = config(tmp, 4, 1, 5, 0);
+        try (Model model = new Model(0.2f);
+                TrainingLoop<List<float[]>> loop = TrainingLoop.<List<float[]>>builder(cfg)
+                        .parameters(model.trainable())
+                        .data(new BatchIterator<>(data.size(), data::get, cfg.batchSize(), cfg.seed(), false))
+                        .step((batch, manager) -> {
+                            LossTerms terms = step(model, 0f).compute(batch, manager);
+                            // value 0, gradient NaN: d sqrt(|u|) / du at u = 0 is inf * sign(0)
+                            NDArray zero = manager.zeros(new Shape(1, 3)).mul(model.weight.getArray()); // [1, 3]
+                            return terms.add("nan_gradient", zero.abs().sqrt().sum());
+                        })
+                        .optProgressBar(false)
+                        .build()) {
+            float[] before = model.weights();
+            TrainingRecord record = loop.runStep();
+            assertTrue(Double.isNaN(record.gradNorm()), "gradient norm " + record.gradNorm());
+            assertTrue(Double.isFinite(record.losses().get(LossTerms.TOTAL)), "the loss itself is finite");
+            assertArrayEquals(before, model.weights(), "parameters after a skipped update");
+        }
+    }
+
+    @Test
     void memoryDoesNotGrowFromStepToStep(@TempDir Path tmp) {
         try (Model model = new Model(0.2f);
                 TrainingLoop<List<float[]>> loop = loop(config(tmp, 4, 2, 50, 0), model, 0.05f, true)) {

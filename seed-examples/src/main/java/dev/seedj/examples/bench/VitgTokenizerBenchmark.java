@@ -71,6 +71,7 @@ public final class VitgTokenizerBenchmark {
      * @param matmulGflops float32 1024^3 matrix-multiply rate, GFLOP/s
      * @param copyGbs copy bandwidth with one thread per core, GB/s (read + write)
      * @param weightBytes bytes of the float32 weights
+     * @param gflopPerImage floating-point work of one encode ({@link TokenizerFlops#encode}), GFLOP
      * @param loadSeconds time to build the tokenizer from the opened safetensors file
      * @param residentAfterLoad resident bytes right after loading
      * @param anonymousAfterLoad of which anonymous (private) memory
@@ -85,7 +86,8 @@ public final class VitgTokenizerBenchmark {
      * @param loadBefore load average at the start
      * @param loadAfter load average at the end
      */
-    public record Result(int threads, double matmulGflops, double copyGbs, long weightBytes, double loadSeconds,
+    public record Result(int threads, double matmulGflops, double copyGbs, long weightBytes, double gflopPerImage,
+            double loadSeconds,
             long residentAfterLoad, long anonymousAfterLoad, long fileAfterLoad, double encodeBatch1,
             double encodeBatch8, long peakEncode, double bf16LoadSeconds, double bf16EncodeBatch1,
             double bf16EncodeBatch8, long bf16PeakEncode, double loadBefore, double loadAfter) {
@@ -103,6 +105,9 @@ public final class VitgTokenizerBenchmark {
                     residentAfterLoad / 1e6, anonymousAfterLoad / 1e6, fileAfterLoad / 1e6));
             row(s, "encode, batch 1, fp32", format("%.3f images/s", encodeBatch1));
             row(s, "encode, batch 8, fp32", format("%.3f images/s", encodeBatch8));
+            row(s, "encode throughput, batch 8, fp32 (goal >= 75% of matmul)", format("%.1f GFLOP/s = %.0f%%"
+                    + " (%.0f GFLOP per image)", encodeBatch8 * gflopPerImage, 100 * encodeBatch8 * gflopPerImage
+                    / matmulGflops, gflopPerImage));
             row(s, "peak resident while encoding, fp32 (goal <= 1.2 x weights + ~150 MB)",
                     format("%.0f MB = %.2f x weights", peakEncode / 1e6, peakEncode / (double) weightBytes));
             row(s, "bf16: load (converting the float32 file)", format("%.2f s", bf16LoadSeconds));
@@ -205,7 +210,8 @@ public final class VitgTokenizerBenchmark {
             }
             System.gc(); // unmaps the float32 file before the next model
         }
-        return new Result(LibtorchThreads.intraOp(), matmul, copy, weightBytes[0], fp32[0], (long) fp32[1],
+        return new Result(LibtorchThreads.intraOp(), matmul, copy, weightBytes[0], TokenizerFlops.encode(config) / 1e9,
+                fp32[0], (long) fp32[1],
                 (long) fp32[2], (long) fp32[3], fp32[4], fp32[5], (long) fp32[6], bf16[0], bf16[4], bf16[5],
                 (long) bf16[6], loadBefore, ProcessMemory.loadAverage());
     }

@@ -49,6 +49,8 @@ public final class PixelDecoder extends SeedBlock {
     /** Side of the output picture. */
     public static final int SIZE = 64;
     private static final int START = SIZE / 8;
+    /** Channels the output convolution is computed with (see {@link #outConv}). */
+    private static final int OUT_BLOCK = 16;
 
     private final int inputDim;
     private final int[] channels;
@@ -90,7 +92,28 @@ public final class PixelDecoder extends SeedBlock {
         for (Conv2d conv : ups) {
             x = ActivationFunction.RELU.apply(conv.forward(upsample(x)));
         }
-        return ai.djl.nn.Activation.sigmoid(out.forward(x)); // [B, 3, 64, 64]
+        return ai.djl.nn.Activation.sigmoid(outConv(x)); // [B, 3, 64, 64]
+    }
+
+    /**
+     * The output convolution, its 3 output channels computed as the last of {@value #OUT_BLOCK} whose first are
+     * zero: oneDNN 3.7.1 (libtorch 2.7.1) pads the channels to a block of 16 itself and then, with two threads on
+     * AMD Zen 5, its backward pass intermittently returns NaN input gradients (seen here: the stage-2 recipe went NaN
+     * at its second step); with no padding of its own it does not. The 3 channels are the same numbers.
+     *
+     * @param x [B, C3, 64, 64]
+     * @return [B, 3, 64, 64] before the sigmoid
+     */
+    private NDArray outConv(NDArray x) {
+        NDArray weight = out.weight().getArray(); // [3, C3, 3, 3]
+        Shape pad = new Shape(OUT_BLOCK - 3, weight.getShape().get(1), 3, 3);
+        // concatenated from arrays of x's manager, so the padded copies are freed with the step, not the weights
+        NDManager scope = x.getManager();
+        NDArray paddedWeight = scope.zeros(pad).concat(weight); // [16, C3, 3, 3]
+        NDArray paddedBias = scope.zeros(new Shape(OUT_BLOCK - 3)).concat(out.bias().getArray()); // [16]
+        NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(x, paddedWeight, paddedBias, new Shape(1, 1),
+                new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow(); // [B, 16, 64, 64]
+        return y.get(":, {}:", OUT_BLOCK - 3); // [B, 3, 64, 64]
     }
 
     /** Nearest-neighbour 2x upsampling: [B, C, H, W] to [B, C, 2H, 2W]. */
