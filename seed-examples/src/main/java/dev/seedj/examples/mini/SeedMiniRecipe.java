@@ -76,7 +76,7 @@ import org.slf4j.LoggerFactory;
  * keeps the earlier phases' entries).
  *
  * <p>Command line: {@code SeedMiniRecipe [--models DIR] [--work DIR] [--docs DIR] [--seed N] [--from PHASE |
- * --only PHASE] [--robust | --smoke]}; each phase runs in its own JVM (see {@link #runPhase}).
+ * --only PHASE] [--smoke]}; each phase runs in its own JVM (see {@link #runPhase}).
  *
  * <p>Not thread-safe: one run at a time per output folder.
  */
@@ -415,7 +415,7 @@ public final class SeedMiniRecipe {
      * {@code --only PHASE}, that phase in this JVM.
      *
      * @param args {@code [--models DIR] [--work DIR] [--docs DIR] [--seed N] [--from PHASE | --only PHASE]
-     *     [--robust | --smoke]} ({@code --robust}: {@link SeedMiniSettings#robust()})
+     *     [--smoke]}
      */
     public static void main(String[] args) {
         Path models = Path.of("models/seed-mini");
@@ -433,9 +433,8 @@ public final class SeedMiniRecipe {
                 case "--from" -> i++;
                 case "--only" -> only = args[++i];
                 case "--smoke" -> settings = SeedMiniSettings.smoke();
-                case "--robust" -> settings = SeedMiniSettings.robust();
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'; usage: [--models DIR]"
-                        + " [--work DIR] [--docs DIR] [--seed N] [--from PHASE | --only PHASE] [--robust | --smoke]");
+                        + " [--work DIR] [--docs DIR] [--seed N] [--from PHASE | --only PHASE] [--smoke]");
             }
         }
         if (only == null) {

@@ -7,9 +7,9 @@ import dev.seedj.tokenizer.TokenizerConfig;
 import java.util.List;
 
 /**
- * Every size and step count of a SEED-mini run. {@link #standard()} is the recipe of the bundled model;
- * {@link #robust()} the same with the tokenizer stages trained on degraded pictures too; {@link #smoke()} the same
- * pipeline at a few steps (tests, a first check that everything runs).
+ * Every size and step count of a SEED-mini run. {@link #standard()} is the recipe of the bundled model (its
+ * tokenizer stages see {@link Degradation degraded} pictures too); {@link #smoke()} the same pipeline at a few steps
+ * (tests, a first check that everything runs).
  *
  * <p>Immutable and thread-safe.
  *
@@ -44,8 +44,8 @@ public record SeedMiniSettings(int trainPool, double degradedShare, int stage1St
      * triangles (R@1 about 91% on held-out pictures, against 98% at 128 after the same 3000 steps).
      */
     public static final int VISION_WIDTH = 128;
-    /** Share of degraded pictures in the tokenizer stages' batches of the {@link #robust()} recipe. */
-    public static final double ROBUST_DEGRADED_SHARE = 0.5;
+    /** Share of degraded pictures in the tokenizer stages' batches of the standard recipe. */
+    public static final double DEGRADED_SHARE = 0.5;
     /** Codebook entries (small, so that at least a quarter of them is used on the test split). */
     public static final int CODEBOOK_SIZE = 256;
     /** Width of the generation embedding (the v2-style image head's output, the pixel decoder's input). */
@@ -58,18 +58,9 @@ public record SeedMiniSettings(int trainPool, double degradedShare, int stage1St
         return builder().build();
     }
 
-    /**
-     * @return the standard recipe with the tokenizer stages trained on degraded pictures too (half of them,
-     *     {@link ShapeBatches}) and a longer task mix (8000 scenes, 1000 steps): the candidate for captions of
-     *     {@link Degradation degraded} pictures, not yet the bundled model's recipe
-     */
-    public static SeedMiniSettings robust() {
-        return builder().degradedShare(ROBUST_DEGRADED_SHARE).mixPool(8000).mixSteps(1000).build();
-    }
-
-    /** @return the same pipeline with a few steps of each phase, degraded pictures included as in {@link #robust()} */
+    /** @return the same pipeline with a few steps of each phase */
     public static SeedMiniSettings smoke() {
-        return builder().trainPool(64).degradedShare(ROBUST_DEGRADED_SHARE).stage1Steps(3).stage1Batch(8)
+        return builder().trainPool(64).stage1Steps(3).stage1Batch(8)
                 .stage2Steps(3).stage2Batch(8).lmPool(16).lmSteps(3).lmBatch(8).mixPool(16).mixSteps(3).loraSteps(3)
                 .loraBatch(4).loraLr(1e-3).build();
     }
@@ -103,7 +94,7 @@ public record SeedMiniSettings(int trainPool, double degradedShare, int stage1St
     /** Builds {@link SeedMiniSettings} field by field, starting from the standard recipe. Not thread-safe. */
     public static final class Builder {
         private int trainPool = 1_000_000;
-        private double degradedShare = 0;
+        private double degradedShare = DEGRADED_SHARE;
         private int stage1Steps = 6000;
         private int stage1Batch = 48;
         private double stage1Lr = 1e-3;
@@ -114,8 +105,8 @@ public record SeedMiniSettings(int trainPool, double degradedShare, int stage1St
         private int lmSteps = 3000;
         private int lmBatch = 32;
         private double lmLr = 1e-3;
-        private int mixPool = 2000;
-        private int mixSteps = 600;
+        private int mixPool = 20000;
+        private int mixSteps = 6000;
         private double mixLr = 5e-4;
         private int loraSteps = 200;
         private int loraBatch = 16;
