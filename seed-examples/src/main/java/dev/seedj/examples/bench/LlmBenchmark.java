@@ -7,8 +7,8 @@ import dev.seedj.core.bench.CopyBandwidth;
 import dev.seedj.core.bench.MatmulThroughput;
 import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.core.nn.ActivationFunction;
-import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.core.weights.ComputeType;
+import dev.seedj.llm.LlmDtype;
 import dev.seedj.llm.OptConfig;
 import dev.seedj.llm.OptModel;
 import dev.seedj.llm.generation.GenerationConfig;
@@ -82,32 +82,6 @@ public final class LlmBenchmark {
         }
     }
 
-    /** How the weights are stored. */
-    public enum Weights {
-        /** float32 weights and activations. */
-        FLOAT32,
-        /** bfloat16 decoder matrices, float32 activations and output layer ({@link ComputeType#BFLOAT16}). */
-        BFLOAT16,
-        /**
-         * int8 decoder matrices with float32 scales, float32 activations and output layer
-         * ({@link OptModel#quantizeInt8()}).
-         */
-        INT8,
-        /**
-         * int8 decoder matrices whose products quantise their input to uint8 (fbgemm), float32 output layer
-         * ({@link OptModel#quantizeInt8(Int8Linear.Activations)} with {@link Int8Linear.Activations#INT8}).
-         */
-        INT8_DYNAMIC;
-
-        /**
-         * @param name {@code float32}, {@code bfloat16}, {@code int8} or {@code int8-dynamic}
-         * @return the type
-         */
-        public static Weights parse(String name) {
-            return valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
-        }
-    }
-
     /**
      * One model size and weight type.
      *
@@ -118,7 +92,7 @@ public final class LlmBenchmark {
      * @param decodeBatch1 tokens/s over 64 cached steps, batch 1
      * @param decodeBatch4 tokens/s over 64 cached steps, batch 4 (4 tokens per step)
      */
-    public record Row(Size size, Weights weights, long bytesPerToken, double prefillMsBatch1, double decodeBatch1,
+    public record Row(Size size, LlmDtype weights, long bytesPerToken, double prefillMsBatch1, double decodeBatch1,
             double decodeBatch4) {}
 
     /**
@@ -152,7 +126,7 @@ public final class LlmBenchmark {
                     + " | of the bound | decode, batch 4 |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
             for (Row r : rows) {
                 s.append(format("| %s | %s | %.0f MB | %.1f tokens/s | %.0f ms | %.1f tokens/s | %.0f%% | %.1f tokens/s |%n",
-                        r.size(), r.weights(), r.bytesPerToken() / 1e6, boundTokensPerSecond(r), r.prefillMsBatch1(),
+                        r.size(), r.weights().name(), r.bytesPerToken() / 1e6, boundTokensPerSecond(r), r.prefillMsBatch1(),
                         r.decodeBatch1(), 100 * r.decodeBatch1() / boundTokensPerSecond(r), r.decodeBatch4()));
             }
             return s.toString();
@@ -173,7 +147,7 @@ public final class LlmBenchmark {
      * @return the figures
      */
     public static Result run(double secondsPerMeasurement) {
-        return run(secondsPerMeasurement, List.of(Size.OPT_125M), List.of(Weights.values()));
+        return run(secondsPerMeasurement, List.of(Size.OPT_125M), List.of(LlmDtype.values()));
     }
 
     /**
@@ -185,7 +159,7 @@ public final class LlmBenchmark {
      * @param types the weight types
      * @return the figures
      */
-    public static Result run(double secondsPerMeasurement, List<Size> sizes, List<Weights> types) {
+    public static Result run(double secondsPerMeasurement, List<Size> sizes, List<LlmDtype> types) {
         double loadBefore = ProcessMemory.loadAverage();
         Device device = Device.cpu();
         int cores = Runtime.getRuntime().availableProcessors();
@@ -193,7 +167,7 @@ public final class LlmBenchmark {
         double matmul = MatmulThroughput.gflops(1024, 5, 10, device);
         List<Row> rows = new ArrayList<>();
         for (Size size : sizes) {
-            for (Weights weights : types) {
+            for (LlmDtype weights : types) {
                 rows.add(measure(size, weights, device, secondsPerMeasurement));
                 copy = Math.max(copy, CopyBandwidth.gbs(COPY_BYTES, cores)); // the best of measurements spread over the run
             }
@@ -211,7 +185,7 @@ public final class LlmBenchmark {
         LibtorchThreads.defaultToAllCores();
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 20;
         List<Size> sizes = args.length > 1 ? parse(args[1], Size::parse) : List.of(Size.OPT_125M);
-        List<Weights> types = args.length > 2 ? parse(args[2], Weights::parse) : List.of(Weights.values());
+        List<LlmDtype> types = args.length > 2 ? parse(args[2], LlmDtype::parse) : List.of(LlmDtype.values());
         System.out.print(run(seconds, sizes, types).toMarkdown());
     }
 
@@ -224,7 +198,7 @@ public final class LlmBenchmark {
      * @param weights the weight type
      * @return bytes
      */
-    public static long bytesPerToken(OptConfig config, Weights weights) {
+    public static long bytesPerToken(OptConfig config, LlmDtype weights) {
         long d = config.hiddenSize();
         long ffn = config.ffnDim();
         long proj = config.wordEmbedProjDim();
@@ -242,19 +216,17 @@ public final class LlmBenchmark {
         };
     }
 
-    private static Row measure(Size size, Weights weights, Device device, double seconds) {
+    private static Row measure(Size size, LlmDtype weights, Device device, double seconds) {
         OptConfig config = size.config();
-        ComputeType type = weights == Weights.BFLOAT16 ? ComputeType.BFLOAT16 : ComputeType.FLOAT32;
+        ComputeType type = weights.computeType();
         try (OptModel model = OptModel.random(config, 1, device, type)) {
-            if (weights == Weights.INT8) {
-                model.quantizeInt8();
-            } else if (weights == Weights.INT8_DYNAMIC) {
-                model.quantizeInt8(Int8Linear.Activations.INT8);
+            if (weights.int8Weights()) {
+                model.quantizeInt8(weights.int8Activations());
             }
             Generator generator = new Generator(model);
             double[] batch1 = best(generator, config, 1, seconds);
             double[] batch4 = best(generator, config, 4, seconds);
-            LOG.info("{} {}: decode {} tokens/s at batch 1, {} at batch 4", size, weights, oneDecimal(batch1[1]),
+            LOG.info("{} {}: decode {} tokens/s at batch 1, {} at batch 4", size, weights.name(), oneDecimal(batch1[1]),
                     oneDecimal(batch4[1]));
             return new Row(size, weights, bytesPerToken(config, weights), batch1[0], batch1[1], batch4[1]);
         }

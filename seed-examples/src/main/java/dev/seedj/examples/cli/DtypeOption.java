@@ -4,7 +4,6 @@ import dev.seedj.core.weights.ComputeType;
 import dev.seedj.llm.LlmDtype;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
@@ -17,8 +16,6 @@ import picocli.CommandLine.Option;
  * <p>Not thread-safe (filled by picocli, read by one command).
  */
 public final class DtypeOption {
-    /** The values that make the language model's weights int8 and have no meaning for the image tokenizer. */
-    public static final Set<String> INT8 = Set.of("int8", "int8-dynamic", "int8_dynamic");
     private static final String EXPECTED = ": expected float32, bfloat16, int8 or int8-dynamic";
 
     @Option(names = "--dtype", paramLabel = "TYPE",
@@ -38,7 +35,7 @@ public final class DtypeOption {
      */
     public Optional<ComputeType> tokenizerType() {
         Optional<String> v = value();
-        if (v.isEmpty() || INT8.contains(v.get())) {
+        if (v.isEmpty() || isInt8()) {
             return Optional.empty();
         }
         try {
@@ -70,10 +67,21 @@ public final class DtypeOption {
      * @throws CliException for an int8 value (the tokenizer has no int8 mode) or an unknown value
      */
     public Optional<ComputeType> tokenizerOnlyType() {
-        if (value().filter(INT8::contains).isPresent()) {
+        if (isInt8()) {
             throw new CliException("--dtype " + dtype + " is for the language model; the image tokenizer computes in "
                     + "float32 or bfloat16");
         }
         return tokenizerType();
+    }
+
+    /** @return whether the value names one of the language model's int8 types, which the image tokenizer has not */
+    private boolean isInt8() {
+        return value().map(v -> {
+            try {
+                return LlmDtype.parse(v).int8Weights();
+            } catch (IllegalArgumentException e) {
+                return false; // reported by the caller as an unknown type
+            }
+        }).orElse(false);
     }
 }
