@@ -42,7 +42,9 @@ class NativeAllocatorTest {
             }
             // with a 128 KiB threshold each 6 MB block would be unmapped when freed (and fault again when reused)
             assertTrue(kept[0] > 200 * MB, "freed blocks kept for reuse: " + kept[0] / MB + " MB");
-            assertTrue(kept[2] - kept[0] < 40 * MB, "grew from " + kept[0] / MB + " to " + kept[2] / MB + " MB");
+            // without reuse two more batches would add 480 MB; small native allocations of other tests in this JVM
+            // land in the freed holes between batches and push a few blocks past them (48 MB seen in the full run)
+            assertTrue(kept[2] - kept[0] < 120 * MB, "grew from " + kept[0] / MB + " to " + kept[2] / MB + " MB");
             assertTrue(NativeAllocator.trim(), "trim released nothing");
             long after = residentBytes();
             assertTrue(after - before < 40 * MB, "still resident after trim: " + (after - before) / MB + " MB");
