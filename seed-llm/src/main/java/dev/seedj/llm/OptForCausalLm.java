@@ -3,6 +3,7 @@ package dev.seedj.llm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.SeedBlock;
 
@@ -74,6 +75,16 @@ final class OptForCausalLm extends SeedBlock {
      */
     NDArray logits(NDArray hidden) {
         return lmHead.forward(hidden);
+    }
+
+    /**
+     * Decoding's output layer multiplies by an int8 copy of its matrix from now on (see {@link OptLmHead}).
+     *
+     * @param manager owns the copy
+     * @param activations the kind of int8 product
+     */
+    void quantizeHead(NDManager manager, Int8Linear.Activations activations) {
+        lmHead.quantize(manager, activations);
     }
 
     /**

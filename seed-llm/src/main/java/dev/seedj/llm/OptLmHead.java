@@ -6,15 +6,22 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.Embedding;
+import dev.seedj.core.nn.Int8Linear;
+import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.nn.ParameterInit;
 import dev.seedj.core.nn.SeedBlock;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.PriorityQueue;
 
 /**
  * OPT's language-model head ({@code lm_head}, no bias): with tied embeddings it has no parameter of its own and
  * multiplies by {@code embed_tokens}' matrix, as Hugging Face ties {@code lm_head.weight} to it; otherwise its
- * matrix is {@code lm_head.weight}. It is a module of the tree either way, as in {@code named_modules()}.
+ * matrix is {@code lm_head.weight}. It is a module of the tree either way, as in {@code named_modules()}. For int8
+ * decoding it multiplies by an int8 copy of that matrix and rescores the best candidates in float32
+ * ({@link #quantize}).
  *
- * <p>Forward passes only read parameters and may run concurrently.
+ * <p>Forward passes only read parameters and may run concurrently; {@link #quantize} must not race with them.
  */
 final class OptLmHead extends SeedBlock {
     /** The name of a separate head's matrix. */
@@ -22,6 +29,7 @@ final class OptLmHead extends SeedBlock {
 
     private final Parameter weight;
     private final Embedding tiedTo;
+    private volatile Int8Linear int8; // null unless quantised
 
     private OptLmHead(Embedding tiedTo, long proj, long vocab) {
         this.tiedTo = tiedTo;
@@ -51,6 +59,20 @@ final class OptLmHead extends SeedBlock {
     }
 
     /**
+     * Decoding multiplies by an int8 copy of the matrix from now on ({@link #lastLogits}); the float32 matrix stays
+     * (tied, it is also the input embedding; it also rescores the best candidates).
+     *
+     * @param manager owns the copy (the model's manager)
+     * @param activations the kind of int8 product
+     */
+    void quantize(NDManager manager, Int8Linear.Activations activations) {
+        NDArray w = matrix(); // [vocab, proj]
+        Int8Linear q = new Int8Linear(w.getShape().get(1), w.getShape().get(0), false);
+        q.quantize(w, manager, activations);
+        this.int8 = q;
+    }
+
+    /**
      * @param hidden [..., word_embed_proj_dim]
      * @return logits [..., vocab]
      */
@@ -67,9 +89,64 @@ final class OptLmHead extends SeedBlock {
      * @return logits [B, vocab]
      */
     NDArray lastLogits(NDArray last) {
+        Int8Linear q = int8;
+        if (q != null) {
+            return rescored(q.forward(last), last);
+        }
+        NDArray w = matrix();
+        if (MatVec.applies(last, w)) { // one row: the Java kernel
+            return MatVec.multiply(last, w, null, null);
+        }
         // [V, B]; a product of the weight lands in the weight's manager: it belongs to this call
-        NDArray scores = ArrayScopes.adopt(matrix().matMul(last.transpose()), last);
+        NDArray scores = ArrayScopes.adopt(w.matMul(last.transpose()), last);
         return scores.transpose(); // [B, V]
+    }
+
+    /**
+     * The int8 logits with each row's {@value OptModel#INT8_RESCORED_LOGITS} largest recomputed from the float32
+     * matrix: int8 weights move a logit by up to ~1% of its row's scale, enough to swap two near-tied candidates, so
+     * the candidates a greedy or top-k step chooses from get their float32 values (the choice equals float32's
+     * whenever float32's best is among int8's top {@value OptModel#INT8_RESCORED_LOGITS}). Reads that many rows of
+     * the float32 matrix per position.
+     *
+     * @param approx int8 logits [B, vocab]
+     * @param last [B, proj]
+     * @return logits [B, vocab], in {@code last}'s manager
+     */
+    private NDArray rescored(NDArray approx, NDArray last) {
+        int rows = Math.toIntExact(approx.getShape().get(0));
+        int vocab = Math.toIntExact(approx.getShape().get(1));
+        int proj = Math.toIntExact(last.getShape().get(1));
+        float[] logits = approx.toFloatArray();
+        float[] hidden = last.toFloatArray();
+        FloatBuffer w = matrix().toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(); // a view
+        for (int r = 0; r < rows; r++) {
+            for (int token : largest(logits, r * vocab, vocab)) {
+                float dot = 0;
+                for (int i = 0; i < proj; i++) {
+                    dot += w.get(token * proj + i) * hidden[r * proj + i];
+                }
+                logits[r * vocab + token] = dot;
+            }
+        }
+        NDArray out = last.getManager().create(logits, approx.getShape());
+        approx.close();
+        return out;
+    }
+
+    /** @return the indices, relative to {@code from}, of the largest values of {@code values[from, from + n)} */
+    private static int[] largest(float[] values, int from, int n) {
+        PriorityQueue<Integer> smallestFirst = new PriorityQueue<>(OptModel.INT8_RESCORED_LOGITS + 1,
+                (a, b) -> Float.compare(values[from + a], values[from + b]));
+        for (int i = 0; i < n; i++) {
+            if (smallestFirst.size() < OptModel.INT8_RESCORED_LOGITS) {
+                smallestFirst.add(i);
+            } else if (values[from + i] > values[from + smallestFirst.peek()]) {
+                smallestFirst.poll();
+                smallestFirst.add(i);
+            }
+        }
+        return smallestFirst.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private NDArray matrix() {

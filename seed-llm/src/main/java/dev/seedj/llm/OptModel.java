@@ -49,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * {@link #withAdapter}, {@link #merge()} and {@link #close()} must not race with forward passes.
  */
 public final class OptModel implements AdaptableLanguageModel<OptModel> {
+    /**
+     * With int8 weights, how many of each decoding step's largest logits (from the int8 output layer) are recomputed
+     * from the float32 matrix ({@link #quantizeInt8(Int8Linear.Activations)}).
+     */
+    public static final int INT8_RESCORED_LOGITS = 16;
+
     private static final Logger LOG = LoggerFactory.getLogger(OptModel.class);
     private final NDManager manager;
     private final OptModel source;
@@ -412,11 +418,13 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
     /**
      * Switches this model to int8 for decoding (opt-in): every linear layer of the decoder
      * ({@code q/k/v/out_proj}, {@code fc1}, {@code fc2}, {@code project_in/out}) becomes an {@link Int8Linear} with
-     * per-output-channel scales and frees its float32 weight. The output layer stays float32: int8 there (and
-     * bfloat16 logits) flipped near ties of the greedy decisions, 88.9% of the opt-tiny fixture's greedy tokens against
-     * 100% with it in float32. The residual stream, attention, layer norms, the embeddings and the logits stay float32;
-     * the products' inputs too with weight-only int8, while dynamic int8 quantises them to uint8 per product (faster
-     * on AVX2 CPUs, less exact: see {@link Int8Linear}). Inference only: the quantised weights have no parameter arrays
+     * per-output-channel scales and frees its float32 weight. Decoding's output layer multiplies by an int8 copy of
+     * the (tied) embedding matrix and recomputes each position's 16 best logits in float32: int8 alone flipped near
+     * ties of the greedy decisions (88.9% of the opt-tiny fixture's greedy tokens), the rescored candidates keep
+     * float32's choice; {@link #lmHead} and training-style forward passes keep float32. The residual stream,
+     * attention, layer norms, the embeddings and the logits stay float32; the products' inputs too with weight-only
+     * int8, while dynamic int8 quantises them to uint8 per product (faster on AVX2 CPUs, less exact: see
+     * {@link Int8Linear}). Inference only: the quantised weights have no parameter arrays
      * afterwards, so the model can no longer be trained, saved, resized, adapted or merged.
      *
      * @param activations weight-only ({@link Int8Linear.Activations#FLOAT32}) or dynamic
@@ -450,7 +458,8 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
             parent.replaceChild(name.substring(dot + 1), q);
             count++;
         }
-        LOG.info("quantised {} linear layers to int8 ({} activations); the output layer stays float32", count,
+        net.quantizeHead(manager, activations);
+        LOG.info("quantised {} linear layers and the decoding output layer to int8 ({} activations)", count,
                 activations == Int8Linear.Activations.INT8 ? "int8" : "float32");
     }
 

@@ -1,6 +1,8 @@
 package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -15,8 +17,10 @@ import dev.seedj.core.weights.LibtorchOps;
  * Two kinds of product ({@link Activations}):
  * <ul>
  *   <li>{@link Activations#FLOAT32}, weight-only: 127 levels; up to {@link #GEMV_ROWS} rows (decoding) are multiplied
- *       by libtorch's weight-only kernel ({@code _weight_int8pack_mm}, vectorised with AVX-512 and scalar on AVX2),
- *       more rows (a prompt) by the dequantised matrix, made per call;</li>
+ *       one by one by {@link MatVec} where it is available, else together by libtorch's weight-only kernel
+ *       ({@code _weight_int8pack_mm}, vectorised with AVX-512 and scalar on AVX2; even with AVX-512 several times
+ *       slower than {@code MatVec} per row on the benchmark machine), more rows (a prompt) by the dequantised matrix,
+ *       made per call;</li>
  *   <li>{@link Activations#INT8}, dynamic quantisation as PyTorch's {@code quantize_dynamic} does it: every product
  *       goes through fbgemm's int8 kernel (x86-64 with AVX2, {@link LibtorchOps#fbgemmAvailable()}), which quantises
  *       the input to uint8 per call (one scale and zero point from its min and max), multiplies it by the packed int8
@@ -115,9 +119,17 @@ public class Int8Linear extends Linear {
         if (w == null) {
             return super.forward(x);
         }
+        NDArray bias = bias() == null ? null : bias().getArray();
+        if (w.packed() == null && MatVec.applies(x, w.q())) { // one row, weight-only: the Java kernel
+            return MatVec.multiply(x, w.q(), w.scales(), bias);
+        }
         Shape shape = x.getShape();
         long rows = shape.size() / inFeatures();
         NDArray flat = x.reshape(rows, inFeatures()); // [M, in]
+        NDArray stepped = w.packed() == null && rows <= GEMV_ROWS ? byRows(flat, w, bias) : null;
+        if (stepped != null) { // a batch of decoding steps
+            return stepped.reshape(outputShape(shape));
+        }
         NDArray y;
         if (w.packed() != null) {
             // [M, out] in units of q, then per output channel back to W's units
@@ -137,12 +149,33 @@ public class Int8Linear extends Linear {
                 temporary.close();
             }
         }
-        if (bias() != null) {
-            y = y.add(bias().getArray());
+        if (bias != null) {
+            y = y.add(bias);
         }
-        long[] out = shape.getShape().clone();
+        return y.reshape(outputShape(shape));
+    }
+
+    /** Each row of {@code flat} [M, in] by {@link MatVec}: [M, out], or null where the kernel does not apply. */
+    private static NDArray byRows(NDArray flat, Int8Weight w, NDArray bias) {
+        NDList products = new NDList();
+        for (long r = 0; r < flat.getShape().get(0); r++) {
+            NDArray row = flat.get(r); // [in]
+            if (r == 0 && !MatVec.applies(row, w.q())) {
+                row.close();
+                return null;
+            }
+            products.add(MatVec.multiply(row, w.q(), w.scales(), bias)); // [out]
+            row.close();
+        }
+        NDArray y = NDArrays.stack(products); // [M, out]
+        products.close();
+        return y;
+    }
+
+    private Shape outputShape(Shape input) {
+        long[] out = input.getShape().clone();
         out[out.length - 1] = outFeatures();
-        return y.reshape(new Shape(out));
+        return new Shape(out);
     }
 
     /**

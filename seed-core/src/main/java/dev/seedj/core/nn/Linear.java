@@ -11,7 +11,7 @@ import dev.seedj.core.weights.LibtorchOps;
  *
  * <p>A bfloat16 weight (a model loaded for {@link dev.seedj.core.weights.ComputeType#BFLOAT16}) multiplies a
  * float32 input rounded to bfloat16 and returns float32 (the bias added in float32); a bfloat16 input gives a
- * bfloat16 output.
+ * bfloat16 output. A single float32 row is multiplied by {@link MatVec} where it applies.
  *
  * <p>Forward passes only read parameters and are safe to run concurrently once loaded.
  */
@@ -39,6 +39,9 @@ public class Linear extends SeedBlock {
      */
     public NDArray forward(NDArray x) {
         NDArray w = weight.getArray();
+        if (MatVec.applies(x, w)) { // one row (a decoding step): the Java kernel reads W faster
+            return MatVec.multiply(x, w, null, bias == null ? null : bias.getArray());
+        }
         if (LibtorchOps.isBfloat16(w)) {
             return ReducedPrecision.linear(x, w, bias == null ? null : bias.getArray());
         }
@@ -58,6 +61,9 @@ public class Linear extends SeedBlock {
     public NDArray forward(NDArray x, NDArray externalBias) {
         if (bias != null) {
             throw new IllegalStateException("this layer has a bias of its own");
+        }
+        if (MatVec.applies(x, weight.getArray())) {
+            return MatVec.multiply(x, weight.getArray(), null, externalBias);
         }
         if (LibtorchOps.isBfloat16(weight.getArray())) {
             return ReducedPrecision.linear(x, weight.getArray(), externalBias);

@@ -7,7 +7,7 @@ package dev.seedj.core.weights;
  *
  * <p>Stateless; thread-safe.
  */
-final class Float16 {
+public final class Float16 {
     private static final int HALF_SIGN = 0x8000;
     private static final int HALF_EXP_MASK = 0x7c00;
     private static final int HALF_MANT_MASK = 0x03ff;
@@ -84,8 +84,23 @@ final class Float16 {
      * @param bf16 the 16 bits
      * @return the float
      */
-    static float bfloat16ToFloat(short bf16) {
+    public static float bfloat16ToFloat(short bf16) {
         return Float.intBitsToFloat((bf16 & 0xffff) << 16);
+    }
+
+    /**
+     * Rounds a float32 to bfloat16, to nearest with ties to even (as {@code tensor.bfloat16()}); a NaN stays a
+     * (quiet) NaN.
+     *
+     * @param value the float
+     * @return the 16 bits
+     */
+    public static short bfloat16FromFloat(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if (Float.isNaN(value)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 
     /** {@code value >> shift}, rounded to nearest, ties to even. */

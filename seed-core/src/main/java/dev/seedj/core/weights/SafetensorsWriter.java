@@ -27,8 +27,9 @@ import java.util.TreeMap;
  * Writes NDArrays to a safetensors file laid out as Python's {@code safetensors} does: tensors sorted by
  * descending dtype alignment then by name, the header listing them in data order after an optional
  * {@code __metadata__} string map, space-padded to a multiple of 8 bytes. Tensors keep their dtype
- * (float32, float64, float16, bfloat16, int64, int32, int8, uint8, bool), or with {@link #withFloat16}
- * every floating tensor is rounded to float16 in Java (ties to even, like {@code tensor.half()}).
+ * (float32, float64, float16, bfloat16, int64, int32, int8, uint8, bool), or with {@link #withFloat16} /
+ * {@link #withBfloat16} every floating tensor is rounded to float16 / bfloat16 in Java (ties to even, like
+ * {@code tensor.half()} / {@code tensor.bfloat16()}).
  * The file is written under a temporary name and moved into place, so a crash never leaves half a file.
  *
  * <p>Immutable and thread-safe; the arrays passed to {@link #write} must not be used concurrently elsewhere.
@@ -39,16 +40,17 @@ public final class SafetensorsWriter {
             DType.BFLOAT16, DType.FLOAT16, DType.INT16, DType.INT8, DType.UINT8, DType.BOOL);
 
     private final Map<String, String> metadata;
-    private final boolean float16;
+    /** The type every floating tensor is rounded to, or null to keep each tensor's own. */
+    private final DType floatStorage;
 
     /** A writer without metadata that keeps every tensor's dtype. */
     public SafetensorsWriter() {
-        this(Map.of(), false);
+        this(Map.of(), null);
     }
 
-    private SafetensorsWriter(Map<String, String> metadata, boolean float16) {
+    private SafetensorsWriter(Map<String, String> metadata, DType floatStorage) {
         this.metadata = metadata;
-        this.float16 = float16;
+        this.floatStorage = floatStorage;
     }
 
     /**
@@ -56,7 +58,7 @@ public final class SafetensorsWriter {
      * @return a writer with that metadata
      */
     public SafetensorsWriter withMetadata(Map<String, String> metadata) {
-        return new SafetensorsWriter(Collections.unmodifiableMap(new TreeMap<>(metadata)), float16);
+        return new SafetensorsWriter(Collections.unmodifiableMap(new TreeMap<>(metadata)), floatStorage);
     }
 
     /**
@@ -64,7 +66,15 @@ public final class SafetensorsWriter {
      * @return a writer with that setting
      */
     public SafetensorsWriter withFloat16(boolean enabled) {
-        return new SafetensorsWriter(metadata, enabled);
+        return new SafetensorsWriter(metadata, enabled ? DType.FLOAT16 : null);
+    }
+
+    /**
+     * @param enabled true to store every floating tensor as bfloat16 (as a checkpoint saved in bfloat16 is)
+     * @return a writer with that setting
+     */
+    public SafetensorsWriter withBfloat16(boolean enabled) {
+        return new SafetensorsWriter(metadata, enabled ? DType.BFLOAT16 : null);
     }
 
     /**
@@ -121,13 +131,13 @@ public final class SafetensorsWriter {
     private Item encode(String name, NDArray array) {
         DataType type = array.getDataType();
         long[] shape = array.getShape().getShape();
-        if (float16 && type.isFloating()) {
+        if (floatStorage != null && type.isFloating()) {
             float[] values = floats(name, array);
             ByteBuffer out = littleEndian(values.length * 2L);
             for (float v : values) {
-                out.putShort(Float16.fromFloat(v));
+                out.putShort(floatStorage == DType.FLOAT16 ? Float16.fromFloat(v) : Float16.bfloat16FromFloat(v));
             }
-            return item(name, DType.FLOAT16, shape, out);
+            return item(name, floatStorage, shape, out);
         }
         switch (type) {
             case FLOAT32, FLOAT64, FLOAT16, BFLOAT16, INT64, INT32, INT8, UINT8 -> {

@@ -92,6 +92,40 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void bfloat16OptionRoundsInJavaAsLibtorchDoes() throws IOException {
+        Path file = dir.resolve("bf16.safetensors");
+        // ties to even both ways, a carry into the exponent, rounding past the largest finite value, NaN
+        float[] values = {1f + 0x1p-8f, 1f + 0x3p-8f, 0x1.ffp0f, Float.MAX_VALUE, -3.14159f, Float.NaN, 1e-40f};
+        float[] rounded = {1f, 1f + 0x1p-6f, 2f, Float.POSITIVE_INFINITY, -3.140625f, Float.NaN,
+            Float.intBitsToFloat(0x00010000) /* 1e-40f is 0x000116c2: rounds down */};
+        float[] random = new float[4096];
+        java.util.Random rng = new java.util.Random(3);
+        for (int i = 0; i < random.length; i++) {
+            random[i] = Float.intBitsToFloat(rng.nextInt()); // every exponent and low-bit pattern
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray r = manager.create(random);
+            new SafetensorsWriter().withBfloat16(true).write(file, Map.of("x", manager.create(values), "r", r,
+                    "n", manager.create(new int[] {70000})));
+            try (StateDict sd = StateDict.open(file);
+                    NDArray torchRounded = LibtorchOps.toBfloat16(r);
+                    NDArray torchWidened = torchRounded.toType(DataType.FLOAT32, false)) {
+                assertEquals(DType.BFLOAT16, sd.info("x").dtype());
+                assertEquals(DType.INT32, sd.info("n").dtype(), "integers are not touched");
+                Oracle.assertBitwiseEquals("x", rounded, sd.getFloats("x"));
+                float[] java = sd.getFloats("r");
+                float[] torch = torchWidened.toFloatArray();
+                for (int i = 0; i < random.length; i++) {
+                    if (!(Float.isNaN(java[i]) && Float.isNaN(torch[i]))) {
+                        assertEquals(Float.floatToRawIntBits(torch[i]), Float.floatToRawIntBits(java[i]),
+                                "element " + i + " = " + random[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void rewritingAFixtureKeepsEveryTensor() throws IOException {
         Path copy = dir.resolve("copy.safetensors");
         Path half = dir.resolve("half.safetensors");

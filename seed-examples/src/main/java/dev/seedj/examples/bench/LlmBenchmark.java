@@ -7,6 +7,7 @@ import dev.seedj.core.bench.CopyBandwidth;
 import dev.seedj.core.bench.MatmulThroughput;
 import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.core.nn.ActivationFunction;
+import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.weights.ComputeType;
 import dev.seedj.llm.LlmDtype;
 import dev.seedj.llm.OptConfig;
@@ -119,9 +120,10 @@ public final class LlmBenchmark {
         /** @return the figures as a Markdown table */
         public String toMarkdown() {
             StringBuilder s = new StringBuilder();
-            s.append(format("libtorch threads %d; load average %.1f before, %.1f after; fp32 matmul 1024^3 %.1f"
-                    + " GFLOP/s; copy bandwidth (all cores, read + write) %.1f GB/s%n%n", threads, loadBefore,
-                    loadAfter, matmulGflops, copyGbs));
+            s.append(format("libtorch threads %d; batch-1 matrix-vector products: %s; load average %.1f before, %.1f"
+                    + " after; fp32 matmul 1024^3 %.1f GFLOP/s; copy bandwidth (all cores, read + write) %.1f GB/s%n%n",
+                    threads, MatVec.available() ? "Java Vector API (MatVec)" : "libtorch", loadBefore, loadAfter,
+                    matmulGflops, copyGbs));
             s.append("| model | weights | bytes per token | bound, batch 1 | prefill 64, batch 1 | decode, batch 1"
                     + " | of the bound | decode, batch 4 |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
             for (Row r : rows) {
@@ -191,8 +193,9 @@ public final class LlmBenchmark {
 
     /**
      * Weight bytes one batch-1 decoding step reads: the decoder's projection matrices in their storage type plus
-     * int8's per-row float32 scales, the output matrix (the tied embedding table, float32 in every weight type), and the
-     * biases and layer norms (float32); the embedding lookups read one row each.
+     * int8's per-row float32 scales, the output matrix (the tied embedding table: float32, or with int8 its int8 copy,
+     * scales and the rescored float32 rows), and the biases and layer norms (float32); the embedding lookups read one
+     * row each.
      *
      * @param config the architecture
      * @param weights the weight type
@@ -203,16 +206,19 @@ public final class LlmBenchmark {
         long ffn = config.ffnDim();
         long proj = config.wordEmbedProjDim();
         long layers = config.numLayers();
-        // the decoder's linear layers take the weight type; the output layer (the embedding table) stays float32
+        // the decoder's linear layers take the weight type; the output layer (the embedding table) stays float32,
+        // except with int8, which reads an int8 copy and rescores OptModel.INT8_RESCORED_LOGITS rows in float32
         long matrices = layers * (4 * d * d + 2 * d * ffn) + (config.hasProjections() ? 2 * d * proj : 0);
         long output = (long) config.vocabSize() * proj;
         long matrixRows = layers * (4 * d + ffn + d) + (config.hasProjections() ? d + proj : 0);
         long vectors = layers * (4 * d + ffn + d + 4 * d) + 2 * d + 2 * d; // biases, 2 layer norms, final norm, 2 rows
-        return 4 * (output + vectors) + switch (weights) {
-            case FLOAT32 -> 4 * matrices;
-            case BFLOAT16 -> 2 * matrices;
-            case INT8 -> matrices + 4 * matrixRows;
-            case INT8_DYNAMIC -> matrices + 3 * 4 * matrixRows; // + fbgemm's column sums and zero bias
+        long int8Output = output + 4L * config.vocabSize() + 4L * OptModel.INT8_RESCORED_LOGITS * proj;
+        return 4 * vectors + switch (weights) {
+            case FLOAT32 -> 4 * (matrices + output);
+            case BFLOAT16 -> 2 * matrices + 4 * output;
+            case INT8 -> matrices + 4 * matrixRows + int8Output;
+            // + fbgemm's column sums and zero bias
+            case INT8_DYNAMIC -> matrices + 3 * 4 * matrixRows + int8Output + 2 * 4L * config.vocabSize();
         };
     }
 

@@ -27,6 +27,7 @@ import dev.seedj.tokenizer.model.VisualTokenizerModel;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +51,7 @@ import org.slf4j.LoggerFactory;
  * java -Xmx12g -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark write vitg /tmp/vitg.safetensors
  * java -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark run vitg /tmp/vitg.safetensors 20
  * </pre>
+ * ({@code write vitg <file> bfloat16} writes the same model as a bfloat16 checkpoint.)
  * {@code tiny} instead of {@code vitg} uses the tiny fixture sizes, for checking the program, and {@code vitg:8} the
  * ViT-g shapes with 8 blocks. The run measures float32 first, then bfloat16 ({@link ComputeType#BFLOAT16}, converted
  * from the float32 file while loading). How often bfloat16 picks float32's codes for some photos:
@@ -155,12 +157,16 @@ public final class VitgTokenizerBenchmark {
     }
 
     /**
-     * Writes random weights (normal, std 0.02; LayerNorm gains 1; biases 0) under the reference names.
+     * Writes random weights (normal, std 0.02; LayerNorm gains 1; biases 0) under the reference names, as a float32
+     * checkpoint or as a bfloat16 one (every floating tensor rounded to bfloat16, as a checkpoint saved in bfloat16
+     * is): with the latter a float32 and a bfloat16 tokenizer compute with the same weight values, so {@link
+     * #agreement} measures the arithmetic alone.
      *
      * @param config the sizes
      * @param file the safetensors file to write
+     * @param dtype the checkpoint's type
      */
-    public static void writeWeights(TokenizerConfig config, Path file) {
+    public static void writeWeights(TokenizerConfig config, Path file, ComputeType dtype) {
         VisualTokenizerModel model = new VisualTokenizerModel(config);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             model.initializeParameters(manager);
@@ -168,7 +174,7 @@ public final class VitgTokenizerBenchmark {
             for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
                 tensors.put(e.getKey(), e.getValue().getArray());
             }
-            new SafetensorsWriter().write(file, tensors);
+            new SafetensorsWriter().withBfloat16(dtype == ComputeType.BFLOAT16).write(file, tensors);
         }
     }
 
@@ -217,6 +223,17 @@ public final class VitgTokenizerBenchmark {
     }
 
     /**
+     * How the bfloat16 tokenizer's codes compare with float32's.
+     *
+     * @param equal positions where bfloat16 picks float32's code
+     * @param equalRounded positions where float32 compute with the matrices rounded to bfloat16 picks it
+     * @param positions all positions
+     * @param flips one line per position where bfloat16 differs: both codes, how far float32's vector is from each
+     *     (squared distances) and how far bfloat16 moved the vector
+     */
+    public record Agreement(int equal, int equalRounded, int positions, List<String> flips) {}
+
+    /**
      * How often the bfloat16 tokenizer picks float32's code, and beside it the floor that bfloat16 weights alone set: a
      * float32 tokenizer whose bfloat16 matrices are the same values widened (every activation float32). The three
      * tokenizers are loaded from {@code file} one after the other; the images are tokenized by each (preprocessed as
@@ -225,31 +242,62 @@ public final class VitgTokenizerBenchmark {
      * @param config the sizes the file was written with
      * @param file the weights
      * @param images image files
-     * @return {positions equal in bfloat16, positions equal with the rounded weights in float32, positions}
+     * @return the counts, and each position bfloat16 flips with the margin float32 had there
      */
-    public static int[] agreement(TokenizerConfig config, Path file, List<Path> images) {
+    public static Agreement agreement(TokenizerConfig config, Path file, List<Path> images) {
         List<BufferedImage> decoded = images.stream().map(ImagePreprocessor::decode).toList();
-        int[][][] codes = new int[3][][];
+        long[][] codes = new long[3][];
+        float[][] z = new float[2][]; // encode_task_layer.out of float32 and bfloat16, [images * Q * D]
+        float[] codebook;
+        try (StateDict weights = StateDict.open(file)) {
+            codebook = weights.getFloats("quantize.embedding.weight"); // [K * D]
+        }
         for (int t = 0; t < codes.length; t++) {
             try (StateDict weights = StateDict.open(file);
                     SeedTokenizer tokenizer = t == 2
                             ? SeedTokenizer.load(config, new RoundedMatrices(weights, config), Device.cpu(),
                                     ComputeType.FLOAT32)
                             : SeedTokenizer.load(config, weights, Device.cpu(), t == 0 ? ComputeType.FLOAT32
-                                    : ComputeType.BFLOAT16)) {
-                codes[t] = tokenizer.tokenize(decoded);
+                                    : ComputeType.BFLOAT16);
+                    NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+                Map<String, NDArray> stages = tokenizer.forwardWithIntermediates(
+                        tokenizer.preprocessor().preprocess(decoded, manager), manager);
+                codes[t] = stages.get("codes").toLongArray(); // [images * Q]
+                if (t < 2) {
+                    z[t] = stages.get("encode_task_layer.out").toType(DataType.FLOAT32, false).toFloatArray();
+                }
             }
             System.gc(); // unmaps the file before the next model
         }
-        int[] counts = new int[3];
-        for (int i = 0; i < codes[0].length; i++) {
-            for (int j = 0; j < codes[0][i].length; j++) {
-                counts[0] += codes[0][i][j] == codes[1][i][j] ? 1 : 0;
-                counts[1] += codes[0][i][j] == codes[2][i][j] ? 1 : 0;
-                counts[2]++;
+        int dim = z[0].length / codes[0].length;
+        int perImage = codes[0].length / images.size();
+        int equal = 0;
+        int equalRounded = 0;
+        List<String> flips = new ArrayList<>();
+        for (int p = 0; p < codes[0].length; p++) {
+            equal += codes[0][p] == codes[1][p] ? 1 : 0;
+            equalRounded += codes[0][p] == codes[2][p] ? 1 : 0;
+            if (codes[0][p] != codes[1][p]) {
+                double near = squaredDistance(z[0], p * dim, codebook, (int) codes[0][p] * dim, dim);
+                double other = squaredDistance(z[0], p * dim, codebook, (int) codes[1][p] * dim, dim);
+                double moved = Math.sqrt(squaredDistance(z[0], p * dim, z[1], p * dim, dim)
+                        / squaredDistance(z[0], p * dim, new float[dim], 0, dim));
+                flips.add(String.format(Locale.ROOT, "%s position %d: float32 code %d, bfloat16 %d; float32's vector"
+                        + " is %.6g and %.6g from them (squared; gap %.2g%%), bfloat16 moved it by %.2g%% (relative)",
+                        images.get(p / perImage).getFileName(), p % perImage, codes[0][p], codes[1][p], near, other,
+                        100 * (other - near) / near, 100 * moved));
             }
         }
-        return counts;
+        return new Agreement(equal, equalRounded, codes[0].length, flips);
+    }
+
+    private static double squaredDistance(float[] a, int aFrom, float[] b, int bFrom, int length) {
+        double sum = 0;
+        for (int i = 0; i < length; i++) {
+            double d = a[aFrom + i] - b[bFrom + i];
+            sum += d * d;
+        }
+        return sum;
     }
 
     /** The float32 values of a bfloat16 tokenizer's matrices: each rounded to bfloat16 and widened back. */
@@ -310,7 +358,8 @@ public final class VitgTokenizerBenchmark {
     }
 
     /**
-     * {@code write <size> <file>}, {@code run <size> <file> [seconds]} (default 20) or
+     * {@code write <size> <file> [float32|bfloat16]} (default float32), {@code run <size> <file> [seconds]} (default
+     * 20) or
      * {@code agree <size> <file> <image>...} (bfloat16 against float32 codes, see {@link #agreement}); the size is
      * {@code vitg}, {@code vitg:<blocks>} or {@code tiny} ({@link #config}).
      *
@@ -318,14 +367,14 @@ public final class VitgTokenizerBenchmark {
      */
     public static void main(String[] args) {
         if (args.length < 3 || !List.of("write", "run", "agree").contains(args[0])) {
-            throw new IllegalArgumentException("usage: write <size> <file> | run <size> <file> [seconds]"
-                    + " | agree <size> <file> <image>...");
+            throw new IllegalArgumentException("usage: write <size> <file> [float32|bfloat16]"
+                    + " | run <size> <file> [seconds] | agree <size> <file> <image>...");
         }
         LibtorchThreads.defaultToAllCores();
         TokenizerConfig config = config(args[1]);
         Path file = Path.of(args[2]);
         if (args[0].equals("write")) {
-            writeWeights(config, file);
+            writeWeights(config, file, args.length > 3 ? ComputeType.parse(args[3]) : ComputeType.FLOAT32);
             return;
         }
         if (!Files.isRegularFile(file)) {
@@ -333,10 +382,11 @@ public final class VitgTokenizerBenchmark {
         }
         if (args[0].equals("agree")) {
             List<Path> images = Arrays.stream(args, 3, args.length).map(Path::of).toList();
-            int[] a = agreement(config, file, images);
+            Agreement a = agreement(config, file, images);
             System.out.printf(Locale.ROOT, "bfloat16 codes equal float32's at %d of %d positions (%.2f%%); float32"
-                    + " with the matrices rounded to bfloat16: %d (%.2f%%)%n", a[0], a[2], 100.0 * a[0] / a[2], a[1],
-                    100.0 * a[1] / a[2]);
+                    + " with the matrices rounded to bfloat16: %d (%.2f%%)%n", a.equal(), a.positions(),
+                    100.0 * a.equal() / a.positions(), a.equalRounded(), 100.0 * a.equalRounded() / a.positions());
+            a.flips().forEach(System.out::println);
             return;
         }
         System.out.print(run(config, file, args.length > 3 ? Double.parseDouble(args[3]) : 20).toMarkdown());

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs every command line of README.md and docs/*.md as written: each line of a {@code ```sh} block that runs
- * the {@code seed} tool ({@code java -jar seed-examples/target/seed.jar ARGS} or
+ * the {@code seed} tool ({@code java [--add-modules jdk.incubator.vector] -jar seed-examples/target/seed.jar ARGS} or
  * {@code ./mvnw ... exec:java -Dexec.args="ARGS"}) is executed in this JVM from the repository root (paths are
  * taken relative to it; {@code --out} / {@code --png} files and {@code --output-dir} folders go to a temporary
  * folder) and must exit 0; a line
@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DocCommandsTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Pattern JAR = Pattern.compile("java -jar seed-examples/target/seed\\.jar(.*?)(#.*)?");
+    private static final Pattern JAR = Pattern.compile(
+            "java (?:--add-modules jdk\\.incubator\\.vector )?-jar seed-examples/target/seed\\.jar(.*?)(#.*)?");
     private static final Pattern EXEC = Pattern.compile("\\./mvnw .*exec:java -Dexec\\.args=\"([^\"]*)\"\\s*(#.*)?");
     /** Command lines that are not run: the build, installation and the hours-long SEED-mini recipe. */
     private static final Set<String> NOT_RUN = Set.of("./mvnw -B verify", "./mvnw -B install -DskipTests",

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.core.nn.Linear;
+import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.nn.SeedBlock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -100,8 +101,12 @@ final class LlamaForCausalLm extends SeedBlock {
         if (q != null) {
             return q.forward(last); // [B, V]
         }
+        NDArray w = headWeight();
+        if (MatVec.applies(last, w)) { // one row: the Java kernel
+            return MatVec.multiply(last, w, null, null);
+        }
         // [V, B]; a product of the weight lands in the weight's manager: it belongs to this call
-        NDArray scores = ArrayScopes.adopt(headWeight().matMul(last.transpose()), last);
+        NDArray scores = ArrayScopes.adopt(w.matMul(last.transpose()), last);
         return scores.transpose(); // [B, V]
     }
 

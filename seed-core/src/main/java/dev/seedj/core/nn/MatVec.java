@@ -1,0 +1,265 @@
+package dev.seedj.core.nn;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.seedj.core.weights.Float16;
+import dev.seedj.core.weights.LibtorchOps;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The matrix-vector product of decoding one token, {@code y = W x (+ b)} for a single input row, computed in Java
+ * with the JDK's Vector API over the weight tensor's own memory (no copy). Decoding streams every weight once per
+ * token, so the product's speed is the rate at which it reads the matrix. The weight may be float32, bfloat16 (widened
+ * in registers: half the bytes read) or int8 with one float32 scale per row ({@link Int8Linear}, read at a quarter of
+ * the bytes, libtorch's weight-only int8 kernel being far slower); the input and the result are float32, accumulated
+ * in float32. Figures against libtorch's product: docs/benchmarks.md ({@code MatVecBenchmark}, {@code LlmBenchmark}).
+ *
+ * <p>The product runs on the calling thread. {@code -Dseedj.matvec.threads=N} splits the rows over N threads, which
+ * pays only where cores are free: libtorch's OpenMP threads keep spinning for a while after each operation, and on a
+ * machine whose cores they all use a second Java thread competes with them (on the 2-core benchmark machine OPT-1.3b
+ * decoded 3.8 tokens/s with one thread, 3.0 with two).
+ *
+ * <p>The Vector API is an incubator module of the JDK: it is used when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector} (the JVM then prints a one-line notice) and not disabled with
+ * {@code -Dseedj.matvec=libtorch}; otherwise {@link #applies} is false and callers keep libtorch's product. The kernel
+ * reads the weights with the API's {@code ByteBuffer} methods, which JDK 17 to 19 have; on a later JDK a self-test at
+ * class initialisation fails, a warning says so, and libtorch's product is used.
+ *
+ * <p>Thread-safe: products may run concurrently (with several threads they share one pool of daemon workers).
+ */
+public final class MatVec {
+    private static final Logger LOG = LoggerFactory.getLogger(MatVec.class);
+    /** Matrices smaller than this are multiplied on the calling thread alone (a hand-off costs more). */
+    private static final long PARALLEL_BYTES = 1 << 20;
+    private static final int PARTS = Math.max(1, Integer.getInteger("seedj.matvec.threads", 1));
+    private static final RowKernel KERNEL = loadKernel();
+    private static final ExecutorService WORKERS = PARTS > 1 && KERNEL != null ? workers(PARTS - 1) : null;
+
+    /** How the weight's elements are stored. */
+    enum Storage {
+        /** 4 bytes per element. */
+        FLOAT32(4),
+        /** 2 bytes per element, the upper half of a float32. */
+        BFLOAT16(2),
+        /** 1 byte per element, times the row's scale. */
+        INT8(1);
+
+        final int bytes;
+
+        Storage(int bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /** Dot products of some of a matrix's rows with one vector: implemented by {@code VectorRowKernel}. */
+    interface RowKernel {
+        /**
+         * {@code y[r] = scale_r * sum_i W[r, i] x[i]} for {@code from <= r < to} ({@code scale_r} 1 without scales).
+         *
+         * @param storage the element type of {@code w}
+         * @param w the matrix, row-major [rows, x.length], little-endian
+         * @param scales one per row (int8), or null
+         * @param x the vector
+         * @param y the result, written at rows {@code from .. to-1}
+         * @param from first row
+         * @param to one past the last row
+         */
+        void rows(Storage storage, ByteBuffer w, float[] scales, float[] x, float[] y, int from, int to);
+    }
+
+    private MatVec() {}
+
+    /** @return whether the Vector API kernel is loaded (the JVM runs with {@code jdk.incubator.vector}) */
+    public static boolean available() {
+        return KERNEL != null;
+    }
+
+    /**
+     * @param x the input of a linear layer, [..., in]
+     * @param weight its matrix [out, in]
+     * @return whether {@link #multiply} computes this product: the kernel is available, {@code x} is one float32 row
+     *     on the CPU, the weight a float32, bfloat16 or int8 matrix of at most 2 GiB on the CPU, and no gradient is
+     *     being recorded through them (the kernel is invisible to autograd)
+     */
+    public static boolean applies(NDArray x, NDArray weight) {
+        if (KERNEL == null || x.getDataType() != DataType.FLOAT32 || !onCpu(x) || weight.getShape().dimension() != 2
+                || !onCpu(weight)) {
+            return false;
+        }
+        long in = weight.getShape().get(1);
+        long elementBytes = weight.getDataType() == DataType.FLOAT32 ? 4
+                : weight.getDataType() == DataType.INT8 ? 1 : LibtorchOps.isBfloat16(weight) ? 2 : 0;
+        return elementBytes > 0 && x.getShape().size() == in
+                && weight.getShape().size() * elementBytes <= Integer.MAX_VALUE
+                && !(TorchAutograd.isRecording() && (x.hasGradient() || weight.hasGradient()));
+    }
+
+    /**
+     * {@code y = W x (* scales) + b} for one row ({@link #applies} must hold). With a bfloat16 weight {@code x} is
+     * rounded to bfloat16 first, as {@link Linear} does for libtorch's product.
+     *
+     * @param x float32 [..., in] holding one row
+     * @param weight [out, in]: float32, bfloat16, or int8 with {@code scales}
+     * @param scales float32 [out] for an int8 weight, else null
+     * @param bias float32 or bfloat16 [out], or null
+     * @return float32 [..., out], in {@code x}'s manager
+     * @throws IllegalArgumentException if the product does not apply or an int8 weight comes without scales
+     */
+    public static NDArray multiply(NDArray x, NDArray weight, NDArray scales, NDArray bias) {
+        if (!applies(x, weight)) {
+            throw new IllegalArgumentException("no Java matrix-vector product for x " + x.getDataType() + x.getShape()
+                    + " and weight " + weight.getDataType() + weight.getShape());
+        }
+        Storage storage = weight.getDataType() == DataType.FLOAT32 ? Storage.FLOAT32
+                : weight.getDataType() == DataType.INT8 ? Storage.INT8 : Storage.BFLOAT16;
+        if ((storage == Storage.INT8) != (scales != null)) {
+            throw new IllegalArgumentException("an int8 weight needs its scales, and only an int8 weight has them");
+        }
+        float[] input = x.toFloatArray();
+        if (storage == Storage.BFLOAT16) {
+            for (int i = 0; i < input.length; i++) {
+                input[i] = Float16.bfloat16ToFloat(Float16.bfloat16FromFloat(input[i]));
+            }
+        }
+        int out = Math.toIntExact(weight.getShape().get(0));
+        float[] y = new float[out];
+        ByteBuffer w = weight.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN); // a view of the tensor's memory
+        if (w.capacity() != weight.getShape().size() * storage.bytes) {
+            throw new IllegalStateException("weight " + weight.getShape() + " gave " + w.capacity() + " bytes");
+        }
+        rows(storage, w, scales == null ? null : scales.toFloatArray(), input, y);
+        if (bias != null) {
+            float[] b = floats(bias);
+            for (int r = 0; r < out; r++) {
+                y[r] += b[r];
+            }
+        }
+        long[] shape = x.getShape().getShape().clone();
+        shape[shape.length - 1] = out;
+        return x.getManager().create(y, new Shape(shape));
+    }
+
+    private static boolean onCpu(NDArray array) {
+        return Device.Type.CPU.equals(array.getDevice().getDeviceType());
+    }
+
+    /** @return a float32 or bfloat16 array's values as floats */
+    private static float[] floats(NDArray array) {
+        if (!LibtorchOps.isBfloat16(array)) {
+            return array.toFloatArray();
+        }
+        ShortBuffer bits = array.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        float[] values = new float[bits.remaining()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Float16.bfloat16ToFloat(bits.get(i));
+        }
+        return values;
+    }
+
+    /** Splits the rows over the calling thread and the workers. */
+    private static void rows(Storage storage, ByteBuffer w, float[] scales, float[] x, float[] y) {
+        int out = y.length;
+        int parts = WORKERS == null || w.capacity() < PARALLEL_BYTES ? 1 : Math.min(PARTS, out);
+        List<Future<?>> others = new ArrayList<>(parts - 1);
+        for (int p = 1; p < parts; p++) {
+            int from = (int) ((long) out * p / parts);
+            int to = (int) ((long) out * (p + 1) / parts);
+            others.add(WORKERS.submit(() -> KERNEL.rows(storage, w.duplicate().order(ByteOrder.LITTLE_ENDIAN), scales,
+                    x, y, from, to)));
+        }
+        KERNEL.rows(storage, w, scales, x, y, 0, out / parts);
+        for (Future<?> f : others) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during a matrix-vector product", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("matrix-vector product failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    private static RowKernel loadKernel() {
+        if ("libtorch".equals(System.getProperty("seedj.matvec"))) {
+            LOG.debug("matrix-vector products: libtorch (-Dseedj.matvec=libtorch)");
+            return null;
+        }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            LOG.debug("matrix-vector products: libtorch (start the JVM with --add-modules jdk.incubator.vector for"
+                    + " the faster Java kernel)");
+            return null;
+        }
+        try {
+            // loaded by name: the kernel's class refers to the incubator module, which may be absent
+            RowKernel kernel = (RowKernel) Class.forName(MatVec.class.getPackageName() + ".VectorRowKernel")
+                    .getDeclaredConstructor().newInstance();
+            selfTest(kernel);
+            LOG.debug("matrix-vector products: Java Vector API kernel, {} thread(s)", PARTS);
+            return kernel;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            LOG.warn("the Vector API kernel could not be loaded ({}); using libtorch. The kernel reads the weights"
+                    + " through the Vector API's ByteBuffer methods, which JDK 17 to 19 have", e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Multiplies a small matrix of each storage (with a vector tail) against plain Java: the incubating API's methods
+     * differ between JDK releases, so a JDK whose API does not match fails here (a {@link LinkageError}) rather than
+     * in a model.
+     */
+    private static void selfTest(RowKernel kernel) {
+        int in = 67; // two vector steps and a scalar tail with 16-lane vectors
+        float[] x = new float[in];
+        ByteBuffer f32 = ByteBuffer.allocateDirect(2 * in * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bf16 = ByteBuffer.allocateDirect(2 * in * 2).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer i8 = ByteBuffer.allocateDirect(2 * in).order(ByteOrder.LITTLE_ENDIAN);
+        float[] expected = new float[2];
+        for (int r = 0; r < 2; r++) {
+            for (int i = 0; i < in; i++) {
+                int v = (r * 31 + i * 7) % 23 - 11; // small integers: every sum is exact in float32
+                x[i] = i % 5 - 2;
+                f32.putFloat((r * in + i) * 4, v);
+                bf16.putShort((r * in + i) * 2, Float16.bfloat16FromFloat(v));
+                i8.put(r * in + i, (byte) v);
+                expected[r] += v * x[i];
+            }
+        }
+        float[] scales = {2f, 0.5f};
+        for (Storage storage : Storage.values()) {
+            ByteBuffer w = storage == Storage.FLOAT32 ? f32 : storage == Storage.BFLOAT16 ? bf16 : i8;
+            float[] y = new float[2];
+            kernel.rows(storage, w, storage == Storage.INT8 ? scales : null, x, y, 0, 2);
+            for (int r = 0; r < 2; r++) {
+                float want = storage == Storage.INT8 ? expected[r] * scales[r] : expected[r];
+                if (y[r] != want) {
+                    throw new IllegalStateException(storage + " self-test: row " + r + " gave " + y[r] + ", not "
+                            + want);
+                }
+            }
+        }
+    }
+
+    private static ExecutorService workers(int threads) {
+        AtomicInteger count = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "seedj-matvec-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+}
