@@ -95,7 +95,7 @@ public record SeedMiniSettings(int trainPool, double degradedShare, int stage1St
     public static final class Builder {
         private int trainPool = 1_000_000;
         private double degradedShare = DEGRADED_SHARE;
-        private int stage1Steps = 6000;
+        private int stage1Steps = 9000;
         private int stage1Batch = 48;
         private double stage1Lr = 1e-3;
         private int stage2Steps = 4000;
