@@ -8,7 +8,6 @@ import dev.seedj.core.weights.Float16;
 import dev.seedj.core.weights.LibtorchOps;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -142,7 +141,11 @@ public final class MatVec {
         }
         rows(storage, w, scales == null ? null : scales.toFloatArray(), input, y);
         if (bias != null) {
-            float[] b = floats(bias);
+            NDArray bias32 = ReducedPrecision.float32(bias, x);
+            float[] b = bias32.toFloatArray();
+            if (bias32 != bias) {
+                bias32.close();
+            }
             for (int r = 0; r < out; r++) {
                 y[r] += b[r];
             }
@@ -154,19 +157,6 @@ public final class MatVec {
 
     private static boolean onCpu(NDArray array) {
         return Device.Type.CPU.equals(array.getDevice().getDeviceType());
-    }
-
-    /** @return a float32 or bfloat16 array's values as floats */
-    private static float[] floats(NDArray array) {
-        if (!LibtorchOps.isBfloat16(array)) {
-            return array.toFloatArray();
-        }
-        ShortBuffer bits = array.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        float[] values = new float[bits.remaining()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = Float16.bfloat16ToFloat(bits.get(i));
-        }
-        return values;
     }
 
     /** Splits the rows over the calling thread and the workers. */

@@ -125,7 +125,7 @@ final class ReducedPrecision {
     }
 
     /** A parameter as float32: itself, or a copy in the current call's manager. */
-    private static NDArray float32(NDArray parameter, NDArray activation) {
+    static NDArray float32(NDArray parameter, NDArray activation) {
         if (parameter.getDataType() == DataType.FLOAT32) {
             return parameter;
         }

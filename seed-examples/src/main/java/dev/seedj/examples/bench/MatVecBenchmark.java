@@ -34,6 +34,9 @@ public final class MatVecBenchmark {
     private static final int OUT = 8192;
     private static final int IN = 2048;
 
+    /** One weight type: its matrix, bytes per element, per-row scales (int8 only) and libtorch's product. */
+    private record Case(String name, NDArray weight, int elementBytes, NDArray scales, Supplier<NDArray> libtorch) {}
+
     private MatVecBenchmark() {}
 
     /**
@@ -56,25 +59,20 @@ public final class MatVecBenchmark {
             NDArray int8 = manager.randomInteger(-127, 128, new Shape(OUT, IN), DataType.INT8);
             NDArray scales = manager.ones(new Shape(OUT)).mul(0.01f);
             NDArray other = manager.randomNormal(new Shape(64, 768));
-            Object[][] cases = {
-                {"float32", f32, 4L, null},
-                {"bfloat16", bf16, 2L, null},
-                {"int8", int8, 1L, scales},
-            };
-            for (Object[] c : cases) {
-                String name = (String) c[0];
-                NDArray w = (NDArray) c[1];
-                long bytes = (Long) c[2] * OUT * IN;
-                NDArray s = (NDArray) c[3];
-                Supplier<NDArray> torch = () -> s != null ? LibtorchOps.int8MatMul(x, w, s)
-                        : name.equals("float32") ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
-                        : bfloat16Linear(x, w);
+            List<Case> cases = List.of(
+                    new Case("float32", f32, 4, null, () -> ai.djl.nn.core.Linear.linear(x, f32).singletonOrThrow()),
+                    new Case("bfloat16", bf16, 2, null, () -> bfloat16Linear(x, bf16)),
+                    new Case("int8", int8, 1, scales, () -> LibtorchOps.int8MatMul(x, int8, scales)));
+            for (Case c : cases) {
+                long bytes = (long) c.elementBytes() * OUT * IN;
+                NDArray w = c.weight();
+                NDArray s = c.scales();
                 String kernel = MatVec.available() ? gbs(bytes, repeats, manager, null, () -> MatVec.multiply(x, w, s,
                         null)) : "-";
                 String kernelAfter = MatVec.available() ? gbs(bytes, repeats, manager, other, () -> MatVec.multiply(x,
                         w, s, null)) : "-";
-                rows.add(format("| %s | %d MB | %s | %s | %s |%n", name, bytes >> 20, kernel, kernelAfter,
-                        gbs(bytes, repeats, manager, null, torch)));
+                rows.add(format("| %s | %d MB | %s | %s | %s |%n", c.name(), bytes >> 20, kernel, kernelAfter,
+                        gbs(bytes, repeats, manager, null, c.libtorch())));
             }
         }
         StringBuilder out = new StringBuilder(format("[%d, %d] matrix times one row, %d repeats; load average %.1f"
