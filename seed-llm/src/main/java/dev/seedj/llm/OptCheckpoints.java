@@ -51,6 +51,7 @@ final class OptCheckpoints {
                     ? weights.withPrefix(outer)
                     : weights;
             StateDictLoader.load(net, named, manager, name -> false, typeOf(net, dtype), null);
+            reduceHead(net, manager, dtype);
             return model;
         } catch (RuntimeException e) {
             manager.close();
@@ -86,6 +87,7 @@ final class OptCheckpoints {
                 }
                 e.getValue().setArray(a);
             }
+            reduceHead(net, manager, dtype);
             return model;
         } catch (RuntimeException e) {
             manager.close();
@@ -102,6 +104,13 @@ final class OptCheckpoints {
      */
     static Function<String, ComputeType> typeOf(OptForCausalLm net, ComputeType dtype) {
         return StateDictLoader.matricesIn(net, dtype);
+    }
+
+    /** A bfloat16 model decodes with a bfloat16 copy of the output matrix (the float32 one rescores). */
+    private static void reduceHead(OptForCausalLm net, NDManager manager, ComputeType dtype) {
+        if (dtype == ComputeType.BFLOAT16) {
+            net.reduceHeadToBfloat16(manager);
+        }
     }
 
     /** @see OptModel#save(Path) */

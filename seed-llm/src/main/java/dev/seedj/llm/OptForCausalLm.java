@@ -88,6 +88,15 @@ final class OptForCausalLm extends SeedBlock {
     }
 
     /**
+     * Decoding's output layer multiplies by a bfloat16 copy of its matrix from now on (see {@link OptLmHead}).
+     *
+     * @param manager owns the copy
+     */
+    void reduceHeadToBfloat16(NDManager manager) {
+        lmHead.reduceToBfloat16(manager);
+    }
+
+    /**
      * @param last [B, word_embed_proj_dim]
      * @return logits [B, vocab]
      */

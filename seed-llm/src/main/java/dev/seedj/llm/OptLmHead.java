@@ -7,21 +7,24 @@ import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.Embedding;
 import dev.seedj.core.nn.Int8Linear;
+import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.nn.ParameterInit;
 import dev.seedj.core.nn.SeedBlock;
+import dev.seedj.core.weights.LibtorchOps;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.PriorityQueue;
 
 /**
  * OPT's language-model head ({@code lm_head}, no bias): with tied embeddings it has no parameter of its own and
  * multiplies by {@code embed_tokens}' matrix, as Hugging Face ties {@code lm_head.weight} to it; otherwise its
- * matrix is {@code lm_head.weight}. It is a module of the tree either way, as in {@code named_modules()}. For int8
- * decoding it multiplies by an int8 copy of that matrix and rescores the best candidates in float32
- * ({@link #quantize}).
+ * matrix is {@code lm_head.weight}. It is a module of the tree either way, as in {@code named_modules()}. For
+ * bfloat16 and int8 decoding it multiplies by a bfloat16 ({@link #reduceToBfloat16}) or int8 ({@link #quantize}) copy
+ * of that matrix, half or a quarter of the bytes a decoding step reads from it, and rescores the best candidates in
+ * float32.
  *
- * <p>Forward passes only read parameters and may run concurrently; {@link #quantize} must not race with them.
+ * <p>Forward passes only read parameters and may run concurrently; {@link #quantize} and {@link #reduceToBfloat16}
+ * must not race with them.
  */
 final class OptLmHead extends SeedBlock {
     /** The name of a separate head's matrix. */
@@ -29,7 +32,7 @@ final class OptLmHead extends SeedBlock {
 
     private final Parameter weight;
     private final Embedding tiedTo;
-    private volatile Int8Linear int8; // null unless quantised
+    private volatile Linear reduced; // the bfloat16 or int8 copy decoding multiplies by, or null
 
     private OptLmHead(Embedding tiedTo, long proj, long vocab) {
         this.tiedTo = tiedTo;
@@ -69,7 +72,22 @@ final class OptLmHead extends SeedBlock {
         NDArray w = matrix(); // [vocab, proj]
         Int8Linear q = new Int8Linear(w.getShape().get(1), w.getShape().get(0), false);
         q.quantize(w, manager, activations);
-        this.int8 = q;
+        this.reduced = q;
+    }
+
+    /**
+     * Decoding multiplies by a bfloat16 copy of the matrix from now on ({@link #lastLogits}); the float32 matrix stays
+     * (the input embedding when tied, and the rescoring of the best candidates).
+     *
+     * @param manager owns the copy (the model's manager)
+     */
+    void reduceToBfloat16(NDManager manager) {
+        NDArray w = matrix(); // [vocab, proj]
+        Linear copy = new Linear(w.getShape().get(1), w.getShape().get(0), false);
+        NDArray bf16 = LibtorchOps.toBfloat16(w);
+        bf16.attach(manager);
+        copy.weight().setArray(bf16);
+        this.reduced = copy;
     }
 
     /**
@@ -89,9 +107,9 @@ final class OptLmHead extends SeedBlock {
      * @return logits [B, vocab]
      */
     NDArray lastLogits(NDArray last) {
-        Int8Linear q = int8;
-        if (q != null) {
-            return rescored(q.forward(last), last);
+        Linear copy = reduced;
+        if (copy != null) {
+            return rescored(copy.forward(last), last);
         }
         NDArray w = matrix();
         if (MatVec.applies(last, w)) { // one row: the Java kernel
@@ -103,13 +121,13 @@ final class OptLmHead extends SeedBlock {
     }
 
     /**
-     * The int8 logits with each row's {@value OptModel#INT8_RESCORED_LOGITS} largest recomputed from the float32
-     * matrix: int8 weights move a logit by up to ~1% of its row's scale, enough to swap two near-tied candidates, so
-     * the candidates a greedy or top-k step chooses from get their float32 values (the choice equals float32's
-     * whenever float32's best is among int8's top {@value OptModel#INT8_RESCORED_LOGITS}). Reads that many rows of
-     * the float32 matrix per position.
+     * The reduced copy's logits with each row's {@value OptModel#RESCORED_LOGITS} largest recomputed from the float32
+     * matrix: int8 weights move a logit by up to ~1% of its row's scale and bfloat16 ones by up to 2^-8 of it, enough
+     * to swap two near-tied candidates, so the candidates a greedy or top-k step chooses from get their float32 values
+     * (the choice equals float32's whenever float32's best is among the copy's top {@value OptModel#RESCORED_LOGITS}).
+     * Reads that many rows of the float32 matrix per position.
      *
-     * @param approx int8 logits [B, vocab]
+     * @param approx logits of the bfloat16 or int8 copy [B, vocab]
      * @param last [B, proj]
      * @return logits [B, vocab], in {@code last}'s manager
      */
@@ -134,19 +152,34 @@ final class OptLmHead extends SeedBlock {
         return out;
     }
 
-    /** @return the indices, relative to {@code from}, of the largest values of {@code values[from, from + n)} */
+    /**
+     * @return the indices, relative to {@code from}, of the {@value OptModel#RESCORED_LOGITS} (at most {@code n})
+     *     largest values of {@code values[from, from + n)}, in no particular order
+     */
     private static int[] largest(float[] values, int from, int n) {
-        PriorityQueue<Integer> smallestFirst = new PriorityQueue<>(OptModel.INT8_RESCORED_LOGITS + 1,
-                (a, b) -> Float.compare(values[from + a], values[from + b]));
-        for (int i = 0; i < n; i++) {
-            if (smallestFirst.size() < OptModel.INT8_RESCORED_LOGITS) {
-                smallestFirst.add(i);
-            } else if (values[from + i] > values[from + smallestFirst.peek()]) {
-                smallestFirst.poll();
-                smallestFirst.add(i);
+        int[] best = new int[Math.min(OptModel.RESCORED_LOGITS, n)];
+        for (int i = 0; i < best.length; i++) {
+            best[i] = i;
+        }
+        int smallest = smallestOf(values, from, best);
+        for (int i = best.length; i < n; i++) {
+            if (values[from + i] > values[from + best[smallest]]) { // rare after the first few hundred
+                best[smallest] = i;
+                smallest = smallestOf(values, from, best);
             }
         }
-        return smallestFirst.stream().mapToInt(Integer::intValue).toArray();
+        return best;
+    }
+
+    /** @return the position in {@code indices} of the smallest of the values they point at */
+    private static int smallestOf(float[] values, int from, int[] indices) {
+        int at = 0;
+        for (int j = 1; j < indices.length; j++) {
+            if (values[from + indices[j]] < values[from + indices[at]]) {
+                at = j;
+            }
+        }
+        return at;
     }
 
     private NDArray matrix() {

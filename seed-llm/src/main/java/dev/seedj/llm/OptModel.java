@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.ArrayScopes;
+import dev.seedj.core.nn.DecodeThreads;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.SeedBlock;
 import dev.seedj.core.nn.Int8Linear;
@@ -50,10 +51,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class OptModel implements AdaptableLanguageModel<OptModel> {
     /**
-     * With int8 weights, how many of each decoding step's largest logits (from the int8 output layer) are recomputed
-     * from the float32 matrix ({@link #quantizeInt8(Int8Linear.Activations)}).
+     * With bfloat16 or int8 weights, how many of each decoding step's largest logits (from the bfloat16 or int8 copy
+     * of the output layer) are recomputed from the float32 matrix ({@link #load(Path, Device, ComputeType)},
+     * {@link #quantizeInt8(Int8Linear.Activations)}).
      */
-    public static final int INT8_RESCORED_LOGITS = 16;
+    public static final int RESCORED_LOGITS = 16;
 
     private static final Logger LOG = LoggerFactory.getLogger(OptModel.class);
     private final NDManager manager;
@@ -62,6 +64,7 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
     private final Map<String, LoraInjector.Site> loraSites;
     private final Set<OptModel> derived = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Int8Linear.Activations int8Products; // set by quantizeInt8, else null
     private volatile OptConfig config;
     private volatile OptForCausalLm network;
 
@@ -129,7 +132,9 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
      * @param device where the weights live
      * @param dtype {@link ComputeType#BFLOAT16} keeps the decoder's linear-layer matrices in bfloat16, their products
      *     reading bfloat16 inputs; the residual stream, layer norms, attention, embeddings, output layer and logits
-     *     stay float32. Such a model cannot be resized, adapted or merged
+     *     stay float32, except that decoding multiplies by a bfloat16 copy of the output matrix and recomputes each
+     *     step's {@value #RESCORED_LOGITS} largest logits in float32. Such a model cannot be resized, adapted or
+     *     merged
      * @return the model
      */
     public static OptModel load(Path dir, Device device, ComputeType dtype) {
@@ -204,7 +209,8 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
 
     /**
      * A model with random weights (see {@link #random(OptConfig, long, Device)}) computing in {@code dtype}: the
-     * same draws, the decoder's linear-layer matrices rounded to bfloat16 for {@link ComputeType#BFLOAT16}.
+     * same draws, the decoder's linear-layer matrices rounded to bfloat16 for {@link ComputeType#BFLOAT16} (with the
+     * decoding output layer's bfloat16 copy of {@link #load(Path, Device, ComputeType)}).
      *
      * @param config the architecture
      * @param seed the random seed
@@ -337,6 +343,12 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
     public NDArray nextLogits(long[][] newIds, long[][] attentionMask, KvCache cache, NDManager manager) {
         OptForCausalLm net = checkOpen();
         OptInputs in = OptInputs.of(newIds, attentionMask, Math.toIntExact(cache.length()), config);
+        boolean streaming = newIds[0].length == 1 && DecodeThreads.streams(newIds.length, int8Products);
+        return streaming ? DecodeThreads.streaming(() -> nextLogits(net, in, cache, manager))
+                : nextLogits(net, in, cache, manager);
+    }
+
+    private NDArray nextLogits(OptForCausalLm net, OptInputs in, KvCache cache, NDManager manager) {
         try (NDManager scope = manager.newSubManager(device())) {
             NDArray h = hidden(net, in, cache, scope); // [B, T, proj]
             NDArray last = h.get(":, -1, :"); // [B, proj]
@@ -459,6 +471,7 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
             count++;
         }
         net.quantizeHead(manager, activations);
+        int8Products = activations;
         LOG.info("quantised {} linear layers and the decoding output layer to int8 ({} activations)", count,
                 activations == Int8Linear.Activations.INT8 ? "int8" : "float32");
     }

@@ -3,7 +3,6 @@ package dev.seedj.core.bench;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 
 /**
@@ -36,35 +35,39 @@ public final class CopyBandwidth {
         return 2.0 * 4 * n / best / 1e9;
     }
 
-    /** @return seconds for one parallel copy of the whole array */
+    /**
+     * @return seconds for one parallel copy of the whole array: from the first thread's start to the last thread's
+     *     end, each read by the copying thread itself (a clock read by the waiting thread after the barrier may start
+     *     only once the copies are done when the copying threads occupy every core)
+     */
     private static double copyOnce(float[] source, float[] target, int threads) {
-        CyclicBarrier start = new CyclicBarrier(threads + 1);
-        CountDownLatch done = new CountDownLatch(threads);
+        CyclicBarrier start = new CyclicBarrier(threads);
+        long[] begins = new long[threads];
+        long[] ends = new long[threads];
         List<Thread> workers = new ArrayList<>();
         int chunk = (source.length + threads - 1) / threads;
         for (int t = 0; t < threads; t++) {
+            int index = t;
             int from = Math.min(source.length, t * chunk);
             int length = Math.min(chunk, source.length - from);
             Thread worker = new Thread(() -> {
                 await(start);
+                begins[index] = System.nanoTime();
                 System.arraycopy(source, from, target, from, length);
-                done.countDown();
+                ends[index] = System.nanoTime();
             });
             worker.start();
             workers.add(worker);
         }
-        await(start);
-        long begin = System.nanoTime();
         try {
-            done.await();
             for (Thread worker : workers) {
-                worker.join();
+                worker.join(); // join makes the workers' writes of begins and ends visible here
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
-        return (System.nanoTime() - begin) / 1e9;
+        return (Arrays.stream(ends).max().getAsLong() - Arrays.stream(begins).min().getAsLong()) / 1e9;
     }
 
     private static void await(CyclicBarrier barrier) {

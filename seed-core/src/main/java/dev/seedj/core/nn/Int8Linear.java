@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.seedj.core.weights.LibtorchOps;
@@ -20,7 +21,7 @@ import dev.seedj.core.weights.LibtorchOps;
  *       one by one by {@link MatVec} where it is available, else together by libtorch's weight-only kernel
  *       ({@code _weight_int8pack_mm}, vectorised with AVX-512 and scalar on AVX2; even with AVX-512 several times
  *       slower than {@code MatVec} per row on the benchmark machine), more rows (a prompt) by the dequantised matrix,
- *       made per call;</li>
+ *       made per call a block of rows at a time;</li>
  *   <li>{@link Activations#INT8}, dynamic quantisation as PyTorch's {@code quantize_dynamic} does it: every product
  *       goes through fbgemm's int8 kernel (x86-64 with AVX2, {@link LibtorchOps#fbgemmAvailable()}), which quantises
  *       the input to uint8 per call (one scale and zero point from its min and max), multiplies it by the packed int8
@@ -37,6 +38,8 @@ import dev.seedj.core.weights.LibtorchOps;
 public class Int8Linear extends Linear {
     /** Weight-only: the largest number of rows multiplied by the int8 kernel; more use the dequantised matrix. */
     public static final long GEMV_ROWS = 16;
+    /** A prompt's product dequantises the weight in blocks of this many float32 bytes ({@link #forward}). */
+    private static final long DEQUANTIZED_BLOCK_BYTES = 4L << 20;
     /** The largest quantised magnitude of a weight-only layer. */
     public static final int WEIGHT_ONLY_LEVELS = 127;
     /** The largest quantised magnitude of a dynamic layer (see the class comment). */
@@ -140,19 +143,45 @@ public class Int8Linear extends Linear {
         } else if (rows <= GEMV_ROWS) {
             y = LibtorchOps.int8MatMul(flat, w.q(), w.scales()); // [M, out]
         } else {
-            // operations on parameters put their results in the parameters' manager: move each to this call's
-            NDArray widened = ArrayScopes.adopt(w.q().toType(DataType.FLOAT32, false), x); // [out, in]
-            NDArray columnScales = ArrayScopes.adopt(w.scales().expandDims(1), x); // [out, 1]
-            NDArray dequantized = widened.mul(columnScales);
-            y = ai.djl.nn.core.Linear.linear(flat, dequantized).singletonOrThrow();
-            for (NDArray temporary : new NDArray[] {widened, columnScales, dequantized}) {
-                temporary.close();
-            }
+            y = dequantizedProduct(flat, w);
         }
         if (bias != null) {
             y = y.add(bias);
         }
         return y.reshape(outputShape(shape));
+    }
+
+    /**
+     * {@code flat W^T} for a prompt, with {@code W} dequantised a block of output rows at a time: a float32 copy of a
+     * whole large matrix per call is mapped afresh by the C library's allocator, and its page faults took most of
+     * OPT-1.3b's int8 prefill (13 s for 64 tokens against 2 s in float32); blocks of
+     * {@value #DEQUANTIZED_BLOCK_BYTES} bytes are reused from its heap.
+     *
+     * @param flat [M, in]
+     * @return [M, out]
+     */
+    private NDArray dequantizedProduct(NDArray flat, Int8Weight w) {
+        long out = outFeatures();
+        long block = Math.max(1, DEQUANTIZED_BLOCK_BYTES / (Float.BYTES * inFeatures())); // rows of W per block
+        NDList parts = new NDList();
+        for (long from = 0; from < out; from += block) {
+            NDIndex rows = new NDIndex("{}:{}", from, Math.min(out, from + block));
+            // operations on parameters put their results in the parameters' manager: move each to this call's
+            NDArray q = ArrayScopes.adopt(w.q().get(rows), flat); // [block, in] int8, a view
+            NDArray scales = ArrayScopes.adopt(w.scales().get(rows), flat); // [block]
+            NDArray columnScales = scales.expandDims(1); // [block, 1]
+            NDArray widened = q.toType(DataType.FLOAT32, false);
+            NDArray dequantized = widened.mul(columnScales);
+            parts.add(ai.djl.nn.core.Linear.linear(flat, dequantized).singletonOrThrow()); // [M, block]
+            for (NDArray temporary : new NDArray[] {q, scales, columnScales, widened, dequantized}) {
+                temporary.close();
+            }
+        }
+        NDArray y = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1); // [M, out]
+        if (parts.size() > 1) {
+            parts.close();
+        }
+        return y;
     }
 
     /** Each row of {@code flat} [M, in] by {@link MatVec}: [M, out], or null where the kernel does not apply. */

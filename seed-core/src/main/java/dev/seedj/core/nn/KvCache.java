@@ -2,18 +2,26 @@ package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The keys and values of every attention layer for the tokens seen so far, so that incremental decoding
- * projects only the new tokens. Arrays are [B, H, T, D] and owned by the cache's own manager; appending
- * frees the previous arrays, so a long generation loop keeps one copy per layer.
+ * projects only the new tokens. Each layer keeps a key and a value buffer [B, H, capacity, D] owned by the cache's own
+ * manager; appending writes the new time steps into the buffer in place and hands out a view of the filled part. When
+ * a buffer is full it is replaced by one of twice the capacity (one copy), so appending is amortised constant work
+ * rather than a copy of the whole cache per step, and a long generation loop keeps one buffer and one view per
+ * layer and kind.
  *
  * <p>Not thread-safe: one cache belongs to one generation.
  */
 public final class KvCache implements AutoCloseable {
+    /** The smallest buffer along time: a prompt's cache grows by doubling from at least this many steps. */
+    private static final long MIN_CAPACITY = 16;
+
     private final NDManager manager;
-    private final NDArray[] keys;
-    private final NDArray[] values;
+    private final Layer[] keys;
+    private final Layer[] values;
 
     /**
      * @param parent the manager under which the cache opens its own sub-manager
@@ -21,8 +29,8 @@ public final class KvCache implements AutoCloseable {
      */
     public KvCache(NDManager parent, int numLayers) {
         this.manager = parent.newSubManager();
-        this.keys = new NDArray[numLayers];
-        this.values = new NDArray[numLayers];
+        this.keys = new Layer[numLayers];
+        this.values = new Layer[numLayers];
     }
 
     /**
@@ -31,20 +39,19 @@ public final class KvCache implements AutoCloseable {
      * @param layer layer index
      * @param newKeys [B, H, Tnew, D]
      * @param newValues [B, H, Tnew, D]
-     * @return {@code {keys, values}}, each [B, H, Tpast + Tnew, D], owned by the cache
+     * @return {@code {keys, values}}, each [B, H, Tpast + Tnew, D], owned by the cache and valid until the next
+     *     append to this layer
+     * @throws IllegalArgumentException if the new arrays do not match the cached ones in batch, heads or width
      */
     public NDArray[] append(int layer, NDArray newKeys, NDArray newValues) {
-        NDArray k = keys[layer] == null ? ReducedPrecision.duplicate(newKeys) : keys[layer].concat(newKeys, 2);
-        NDArray v = values[layer] == null ? ReducedPrecision.duplicate(newValues) : values[layer].concat(newValues, 2);
-        k.attach(manager);
-        v.attach(manager);
-        if (keys[layer] != null) {
-            keys[layer].close();
-            values[layer].close();
+        if (keys[layer] == null) {
+            keys[layer] = new Layer(newKeys, manager);
+            values[layer] = new Layer(newValues, manager);
+        } else {
+            keys[layer].append(newKeys);
+            values[layer].append(newValues);
         }
-        keys[layer] = k;
-        values[layer] = v;
-        return new NDArray[] {k, v};
+        return new NDArray[] {keys[layer].filled, values[layer].filled};
     }
 
     /**
@@ -55,41 +62,97 @@ public final class KvCache implements AutoCloseable {
     public void reorder(NDArray batchIndices) {
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != null) {
-                NDArray k = keys[i].get(batchIndices);
-                NDArray v = values[i].get(batchIndices);
-                k.attach(manager);
-                v.attach(manager);
-                keys[i].close();
-                values[i].close();
-                keys[i] = k;
-                values[i] = v;
+                keys[i].reorder(batchIndices);
+                values[i].reorder(batchIndices);
             }
         }
     }
 
     /** @return number of cached time steps (0 before the first append) */
     public long length() {
-        return keys[0] == null ? 0 : keys[0].getShape().get(2);
+        return keys[0] == null ? 0 : keys[0].length;
     }
 
     /**
      * @param layer layer index
-     * @return cached keys [B, H, T, D], or null before the first append
+     * @return cached keys [B, H, T, D] (a view of the buffer, valid until the next append), or null before the first
+     *     append
      */
     public NDArray keys(int layer) {
-        return keys[layer];
+        return keys[layer] == null ? null : keys[layer].filled;
     }
 
     /**
      * @param layer layer index
-     * @return cached values [B, H, T, D], or null before the first append
+     * @return cached values [B, H, T, D] (a view of the buffer, valid until the next append), or null before the first
+     *     append
      */
     public NDArray values(int layer) {
-        return values[layer];
+        return values[layer] == null ? null : values[layer].filled;
     }
 
     @Override
     public void close() {
         manager.close();
+    }
+
+    /** One layer's keys or values: a buffer [B, H, capacity, D] and the view of its first {@code length} steps. */
+    private static final class Layer {
+        private final NDManager manager;
+        private NDArray buffer;
+        private NDArray filled;
+        private long length;
+
+        /** Starts with {@code first} [B, H, T, D] in a buffer with room for more steps. */
+        Layer(NDArray first, NDManager manager) {
+            this.manager = manager;
+            long t = first.getShape().get(2);
+            // padding keeps the array's own type (DJL's zeros(shape, type) aborts for bfloat16)
+            this.buffer = own(first.pad(padAlongTime(capacityFor(t) - t), 0));
+            this.length = t;
+            this.filled = own(buffer.get(":, :, :{}", t));
+        }
+
+        void append(NDArray next) {
+            Shape have = buffer.getShape();
+            Shape add = next.getShape();
+            if (add.dimension() != 4 || add.get(0) != have.get(0) || add.get(1) != have.get(1)
+                    || add.get(3) != have.get(3)) {
+                throw new IllegalArgumentException("cannot append " + add + " to a cache of " + filled.getShape());
+            }
+            long t = length + add.get(2);
+            if (t > have.get(2)) { // full: move the filled steps into a buffer of at least twice the capacity
+                NDArray larger = own(filled.pad(padAlongTime(capacityFor(t) - length), 0));
+                buffer.close();
+                buffer = larger;
+            }
+            buffer.set(new NDIndex(":, :, {}:{}", length, t), next); // in place
+            length = t;
+            filled.close();
+            filled = own(buffer.get(":, :, :{}", t));
+        }
+
+        void reorder(NDArray batchIndices) {
+            NDArray reordered = own(buffer.get(batchIndices));
+            buffer.close();
+            filled.close();
+            buffer = reordered;
+            filled = own(buffer.get(":, :, :{}", length));
+        }
+
+        private NDArray own(NDArray array) {
+            array.attach(manager);
+            return array;
+        }
+
+        /** @return the smallest power of two above {@code steps} (at most twice it), at least {@link #MIN_CAPACITY} */
+        private static long capacityFor(long steps) {
+            return Math.max(MIN_CAPACITY, Long.highestOneBit(steps) << 1);
+        }
+
+        /** @return constant-pad widths for [B, H, T, D]: {@code extra} steps after the last along T (libtorch order) */
+        private static Shape padAlongTime(long extra) {
+            return new Shape(0, 0, 0, extra);
+        }
     }
 }

@@ -26,10 +26,9 @@ import org.slf4j.LoggerFactory;
  * the bytes, libtorch's weight-only int8 kernel being far slower); the input and the result are float32, accumulated
  * in float32. Figures against libtorch's product: docs/benchmarks.md ({@code MatVecBenchmark}, {@code LlmBenchmark}).
  *
- * <p>The product runs on the calling thread. {@code -Dseedj.matvec.threads=N} splits the rows over N threads, which
- * pays only where cores are free: libtorch's OpenMP threads keep spinning for a while after each operation, and on a
- * machine whose cores they all use a second Java thread competes with them (on the 2-core benchmark machine OPT-1.3b
- * decoded 3.8 tokens/s with one thread, 3.0 with two).
+ * <p>The product runs on the calling thread, or inside {@link DecodeThreads#streaming} split by rows over that many
+ * threads (a pool of daemon workers helping the calling thread): splitting pays only where libtorch's OpenMP threads
+ * do not spin on the other cores, which that scope arranges.
  *
  * <p>The Vector API is an incubator module of the JDK: it is used when the JVM was started with
  * {@code --add-modules jdk.incubator.vector} (the JVM then prints a one-line notice) and not disabled with
@@ -37,15 +36,15 @@ import org.slf4j.LoggerFactory;
  * reads the weights with the API's {@code ByteBuffer} methods, which JDK 17 to 19 have; on a later JDK a self-test at
  * class initialisation fails, a warning says so, and libtorch's product is used.
  *
- * <p>Thread-safe: products may run concurrently (with several threads they share one pool of daemon workers).
+ * <p>Thread-safe: products may run concurrently (split ones share one pool of daemon workers).
  */
 public final class MatVec {
     private static final Logger LOG = LoggerFactory.getLogger(MatVec.class);
     /** Matrices smaller than this are multiplied on the calling thread alone (a hand-off costs more). */
     private static final long PARALLEL_BYTES = 1 << 20;
-    private static final int PARTS = Math.max(1, Integer.getInteger("seedj.matvec.threads", 1));
+    /** Threads a product of the calling thread is split over (set by {@link DecodeThreads}). */
+    private static final ThreadLocal<int[]> PARTS = ThreadLocal.withInitial(() -> new int[] {1});
     private static final RowKernel KERNEL = loadKernel();
-    private static final ExecutorService WORKERS = PARTS > 1 && KERNEL != null ? workers(PARTS - 1) : null;
 
     /** How the weight's elements are stored. */
     enum Storage {
@@ -80,6 +79,21 @@ public final class MatVec {
     }
 
     private MatVec() {}
+
+    /** The workers that help a split product, created on first use (a cached pool: as many as products need). */
+    private static final class Workers {
+        private static final ExecutorService POOL = workers();
+    }
+
+    /** @return the threads this thread's products are split over (1 outside {@link DecodeThreads#streaming}) */
+    static int streamingParts() {
+        return PARTS.get()[0];
+    }
+
+    /** @param parts the threads this thread's products are split over from now on */
+    static void setStreamingParts(int parts) {
+        PARTS.get()[0] = parts;
+    }
 
     /** @return whether the Vector API kernel is loaded (the JVM runs with {@code jdk.incubator.vector}) */
     public static boolean available() {
@@ -162,12 +176,12 @@ public final class MatVec {
     /** Splits the rows over the calling thread and the workers. */
     private static void rows(Storage storage, ByteBuffer w, float[] scales, float[] x, float[] y) {
         int out = y.length;
-        int parts = WORKERS == null || w.capacity() < PARALLEL_BYTES ? 1 : Math.min(PARTS, out);
+        int parts = w.capacity() < PARALLEL_BYTES ? 1 : Math.min(streamingParts(), out);
         List<Future<?>> others = new ArrayList<>(parts - 1);
         for (int p = 1; p < parts; p++) {
             int from = (int) ((long) out * p / parts);
             int to = (int) ((long) out * (p + 1) / parts);
-            others.add(WORKERS.submit(() -> KERNEL.rows(storage, w.duplicate().order(ByteOrder.LITTLE_ENDIAN), scales,
+            others.add(Workers.POOL.submit(() -> KERNEL.rows(storage, w.duplicate().order(ByteOrder.LITTLE_ENDIAN), scales,
                     x, y, from, to)));
         }
         KERNEL.rows(storage, w, scales, x, y, 0, out / parts);
@@ -198,7 +212,7 @@ public final class MatVec {
             RowKernel kernel = (RowKernel) Class.forName(MatVec.class.getPackageName() + ".VectorRowKernel")
                     .getDeclaredConstructor().newInstance();
             selfTest(kernel);
-            LOG.debug("matrix-vector products: Java Vector API kernel, {} thread(s)", PARTS);
+            LOG.debug("matrix-vector products: Java Vector API kernel");
             return kernel;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             LOG.warn("the Vector API kernel could not be loaded ({}); using libtorch. The kernel reads the weights"
@@ -244,9 +258,9 @@ public final class MatVec {
         }
     }
 
-    private static ExecutorService workers(int threads) {
+    private static ExecutorService workers() {
         AtomicInteger count = new AtomicInteger();
-        return Executors.newFixedThreadPool(threads, r -> {
+        return Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "seedj-matvec-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;

@@ -5,12 +5,13 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * The one place that calls DJL's engine-internal PyTorch JNI ({@code ai.djl.pytorch.jni.JniUtils}). DJL's
+ * One of the two places that call DJL's engine-internal PyTorch JNI ({@code ai.djl.pytorch.jni.JniUtils}), the
+ * other being {@link DecodeThreads} (libtorch's thread count on the calling thread). DJL's
  * engine-neutral API cannot ask whether autograd is recording on this thread (a {@code GradientCollector}
  * switches PyTorch's grad mode without exposing it), cannot switch it off for an update
  * ({@code torch.no_grad()}), and reports a gradient that was never produced as zeros instead of PyTorch's
  * {@code None}. {@link ArrayScopes} and {@code dev.seedj.core.train.Gradients} need exactly these four
- * operations; nothing else in SEED-J imports engine internals.
+ * operations.
  *
  * <p>Stateless and thread-safe; PyTorch's grad mode is per thread.
  */

@@ -30,6 +30,7 @@ class NativeAllocatorTest {
         assumeTrue(System.getProperty(NativeAllocator.MMAP_THRESHOLD_PROPERTY) == null, "a threshold is set");
         assertTrue(NativeAllocator.configure(), "glibc should be tuned on Linux");
         try (NDManager manager = NDManager.newBaseManager()) {
+            NativeAllocator.trim(); // blocks other tests in this JVM freed would be reused and not counted
             long before = residentBytes();
             long[] kept = new long[3];
             for (int batch = 0; batch < kept.length; batch++) {

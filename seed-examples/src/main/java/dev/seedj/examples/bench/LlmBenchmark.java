@@ -193,9 +193,9 @@ public final class LlmBenchmark {
 
     /**
      * Weight bytes one batch-1 decoding step reads: the decoder's projection matrices in their storage type plus
-     * int8's per-row float32 scales, the output matrix (the tied embedding table: float32, or with int8 its int8 copy,
-     * scales and the rescored float32 rows), and the biases and layer norms (float32); the embedding lookups read one
-     * row each.
+     * int8's per-row float32 scales, the output matrix (the tied embedding table: float32, or with bfloat16 and int8
+     * its bfloat16 or int8 copy, int8's scales and the rescored float32 rows), and the biases and layer norms
+     * (float32); the embedding lookups read one row each.
      *
      * @param config the architecture
      * @param weights the weight type
@@ -206,16 +206,17 @@ public final class LlmBenchmark {
         long ffn = config.ffnDim();
         long proj = config.wordEmbedProjDim();
         long layers = config.numLayers();
-        // the decoder's linear layers take the weight type; the output layer (the embedding table) stays float32,
-        // except with int8, which reads an int8 copy and rescores OptModel.INT8_RESCORED_LOGITS rows in float32
+        // the decoder's linear layers take the weight type; the output layer (the embedding table) is float32, read
+        // through a bfloat16 or int8 copy with OptModel.RESCORED_LOGITS rows rescored in float32 for those types
         long matrices = layers * (4 * d * d + 2 * d * ffn) + (config.hasProjections() ? 2 * d * proj : 0);
         long output = (long) config.vocabSize() * proj;
         long matrixRows = layers * (4 * d + ffn + d) + (config.hasProjections() ? d + proj : 0);
         long vectors = layers * (4 * d + ffn + d + 4 * d) + 2 * d + 2 * d; // biases, 2 layer norms, final norm, 2 rows
-        long int8Output = output + 4L * config.vocabSize() + 4L * OptModel.INT8_RESCORED_LOGITS * proj;
+        long rescored = 4L * OptModel.RESCORED_LOGITS * proj;
+        long int8Output = output + 4L * config.vocabSize() + rescored;
         return 4 * vectors + switch (weights) {
             case FLOAT32 -> 4 * (matrices + output);
-            case BFLOAT16 -> 2 * matrices + 4 * output;
+            case BFLOAT16 -> 2 * matrices + 2 * output + rescored;
             case INT8 -> matrices + 4 * matrixRows + int8Output;
             // + fbgemm's column sums and zero bias
             case INT8_DYNAMIC -> matrices + 3 * 4 * matrixRows + int8Output + 2 * 4L * config.vocabSize();

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.seedj.core.nn.ArrayScopes;
+import dev.seedj.core.nn.DecodeThreads;
 import dev.seedj.core.nn.Int8Linear;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.LoadReport;
@@ -335,6 +336,12 @@ public final class LlamaModel implements AdaptableLanguageModel<LlamaModel> {
     @Override
     public NDArray nextLogits(long[][] newIds, long[][] attentionMask, KvCache cache, NDManager manager) {
         LlamaInputs in = inputs(newIds, attentionMask, null, Math.toIntExact(cache.length()));
+        boolean streaming = newIds[0].length == 1 && DecodeThreads.streams(newIds.length, dtype.int8Activations());
+        return streaming ? DecodeThreads.streaming(() -> nextLogits(in, cache, manager))
+                : nextLogits(in, cache, manager);
+    }
+
+    private NDArray nextLogits(LlamaInputs in, KvCache cache, NDManager manager) {
         try (NDManager scope = manager.newSubManager(device())) {
             NDArray h = hidden(in, cache, null, scope); // [B, T, hidden]
             NDArray logits = float32(network.lastLogits(h.get(":, -1, :"))); // [B, V]

@@ -94,7 +94,8 @@ class LlamaArchitectureTest {
                 try (NDManager s = manager.newSubManager()) {
                     m.nextLogits(new long[][] {{7}}, mask, cache, s);
                 }
-                assertEquals(4, cacheManager.getManagedArrays().size(), "cache arrays at step " + step);
+                // 2 layers, each a buffer and a view for the keys and for the values
+                assertEquals(8, cacheManager.getManagedArrays().size(), "cache arrays at step " + step);
             }
             assertEquals(33, cache.length());
             new Generator(m).generate(List.of(new long[] {4, 5}), GenerationConfig.builder().maxNewTokens(6)

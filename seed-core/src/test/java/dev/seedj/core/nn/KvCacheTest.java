@@ -1,0 +1,89 @@
+package dev.seedj.core.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The KV cache's in-place buffers: values across growth, multi-step appends and reordering, shape checks. */
+class KvCacheTest {
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    /** [B, H, T, D] whose element (b, h, t, d) is {@code first + 1000 b + 100 h + t + d / 10}. */
+    private NDArray steps(long batch, long first, long count) {
+        float[] v = new float[(int) (batch * 2 * count * 3)];
+        int i = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < 2; h++) {
+                for (int t = 0; t < count; t++) {
+                    for (int d = 0; d < 3; d++) {
+                        v[i++] = first + 1000 * b + 100 * h + t + d / 10f;
+                    }
+                }
+            }
+        }
+        return manager.create(v, new Shape(batch, 2, count, 3));
+    }
+
+    @Test
+    void appendingPastTheCapacityKeepsEveryStepInOrder() {
+        try (KvCache cache = new KvCache(manager, 2)) {
+            assertNull(cache.keys(0));
+            cache.append(0, steps(1, 0, 5), steps(1, 0, 5).neg());
+            cache.append(1, steps(1, 0, 5), steps(1, 0, 5));
+            for (int t = 5; t < 70; t++) { // 16 -> 32 -> 64 -> 128 steps of room
+                NDArray[] kv = cache.append(0, steps(1, t, 1), steps(1, t, 1).neg());
+                cache.append(1, steps(1, t, 1), steps(1, t, 1));
+                assertEquals(new Shape(1, 2, t + 1, 3), kv[0].getShape());
+            }
+            assertEquals(70, cache.length());
+            assertArrayEquals(steps(1, 0, 70).toFloatArray(), cache.keys(0).toFloatArray());
+            assertArrayEquals(steps(1, 0, 70).neg().toFloatArray(), cache.values(0).toFloatArray());
+            assertArrayEquals(steps(1, 0, 70).toFloatArray(), cache.values(1).toFloatArray());
+        }
+    }
+
+    @Test
+    void severalStepsAtOnceAndReordering() {
+        try (KvCache cache = new KvCache(manager, 1)) {
+            cache.append(0, steps(2, 0, 3), steps(2, 0, 3));
+            cache.append(0, steps(2, 3, 20), steps(2, 3, 20)); // grows from 16 to 32 in one append
+            cache.reorder(manager.create(new long[] {1, 1, 0}));
+            cache.append(0, steps(3, 23, 1), steps(3, 23, 1));
+            NDArray all = steps(2, 0, 24);
+            NDArray expected = all.get("1:2").concat(all.get("1:2"), 0).concat(all.get("0:1"), 0);
+            // the step appended after the reordering comes from the 3-row input, not from the reordered rows
+            expected.set(new NDIndex(":, :, 23:24"), steps(3, 23, 1));
+            assertArrayEquals(expected.toFloatArray(), cache.keys(0).toFloatArray());
+            assertEquals(new Shape(3, 2, 24, 3), cache.values(0).getShape());
+        }
+    }
+
+    @Test
+    void refusesStepsOfAnotherShape() {
+        try (KvCache cache = new KvCache(manager, 1)) {
+            cache.append(0, steps(1, 0, 2), steps(1, 0, 2));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> cache.append(0, steps(2, 2, 1), steps(2, 2, 1)));
+            assertEquals("cannot append (2, 2, 1, 3) to a cache of (1, 2, 2, 3)", e.getMessage());
+        }
+    }
+}
