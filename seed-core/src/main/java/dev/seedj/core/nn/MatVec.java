@@ -8,13 +8,6 @@ import dev.seedj.core.weights.Float16;
 import dev.seedj.core.weights.LibtorchOps;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * in float32. Figures against libtorch's product: docs/benchmarks.md ({@code MatVecBenchmark}, {@code LlmBenchmark}).
  *
  * <p>The product runs on the calling thread, or inside {@link DecodeThreads#streaming} split by rows over that many
- * threads (a pool of daemon workers helping the calling thread): splitting pays only where libtorch's OpenMP threads
- * do not spin on the other cores, which that scope arranges.
+ * threads ({@code KernelTeam}'s spinning workers helping the calling thread): splitting pays only where libtorch's
+ * OpenMP threads do not spin on the other cores, which that scope arranges.
  *
  * <p>The Vector API is an incubator module of the JDK: it is used when the JVM was started with
  * {@code --add-modules jdk.incubator.vector} (the JVM then prints a one-line notice) and not disabled with
@@ -36,12 +29,15 @@ import org.slf4j.LoggerFactory;
  * reads the weights with the API's {@code ByteBuffer} methods, which JDK 17 to 19 have; on a later JDK a self-test at
  * class initialisation fails, a warning says so, and libtorch's product is used.
  *
- * <p>Thread-safe: products may run concurrently (split ones share one pool of daemon workers).
+ * <p>Thread-safe: products may run concurrently (split ones share one team of workers, one product at a time; a
+ * product finding the team busy runs on its calling thread).
  */
 public final class MatVec {
     private static final Logger LOG = LoggerFactory.getLogger(MatVec.class);
     /** Matrices smaller than this are multiplied on the calling thread alone (a hand-off costs more). */
     private static final long PARALLEL_BYTES = 1 << 20;
+    /** The bytes of the rows a thread takes at a time in a split product. */
+    private static final long CHUNK_BYTES = 128 << 10;
     /** Threads a product of the calling thread is split over (set by {@link DecodeThreads}). */
     private static final ThreadLocal<int[]> PARTS = ThreadLocal.withInitial(() -> new int[] {1});
     private static final RowKernel KERNEL = loadKernel();
@@ -65,12 +61,19 @@ public final class MatVec {
     /** Dot products of some of a matrix's rows with one vector: implemented by {@code VectorRowKernel}. */
     interface RowKernel {
         /**
+         * @param storage the element type of the weight
+         * @param x the vector
+         * @return {@code x} in the order {@link #rows} reads it for that storage (possibly {@code x} itself)
+         */
+        float[] prepare(Storage storage, float[] x);
+
+        /**
          * {@code y[r] = scale_r * sum_i W[r, i] x[i]} for {@code from <= r < to} ({@code scale_r} 1 without scales).
          *
          * @param storage the element type of {@code w}
          * @param w the matrix, row-major [rows, x.length], little-endian
          * @param scales one per row (int8), or null
-         * @param x the vector
+         * @param x the vector, as {@link #prepare} returned it
          * @param y the result, written at rows {@code from .. to-1}
          * @param from first row
          * @param to one past the last row
@@ -79,11 +82,6 @@ public final class MatVec {
     }
 
     private MatVec() {}
-
-    /** The workers that help a split product, created on first use (a cached pool: as many as products need). */
-    private static final class Workers {
-        private static final ExecutorService POOL = workers();
-    }
 
     /** @return the threads this thread's products are split over (1 outside {@link DecodeThreads#streaming}) */
     static int streamingParts() {
@@ -147,6 +145,7 @@ public final class MatVec {
                 input[i] = Float16.bfloat16ToFloat(Float16.bfloat16FromFloat(input[i]));
             }
         }
+        input = KERNEL.prepare(storage, input);
         int out = Math.toIntExact(weight.getShape().get(0));
         float[] y = new float[out];
         ByteBuffer w = weight.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN); // a view of the tensor's memory
@@ -173,28 +172,22 @@ public final class MatVec {
         return Device.Type.CPU.equals(array.getDevice().getDeviceType());
     }
 
-    /** Splits the rows over the calling thread and the workers. */
+    /**
+     * Splits the rows over the calling thread and {@link KernelTeam}'s workers, in chunks of about
+     * {@value #CHUNK_BYTES} bytes that each thread takes in turn.
+     */
     private static void rows(Storage storage, ByteBuffer w, float[] scales, float[] x, float[] y) {
         int out = y.length;
-        int parts = w.capacity() < PARALLEL_BYTES ? 1 : Math.min(streamingParts(), out);
-        List<Future<?>> others = new ArrayList<>(parts - 1);
-        for (int p = 1; p < parts; p++) {
-            int from = (int) ((long) out * p / parts);
-            int to = (int) ((long) out * (p + 1) / parts);
-            others.add(Workers.POOL.submit(() -> KERNEL.rows(storage, w.duplicate().order(ByteOrder.LITTLE_ENDIAN), scales,
-                    x, y, from, to)));
+        KernelTeam team = KernelTeam.shared();
+        int threads = w.capacity() < PARALLEL_BYTES ? 1 : Math.min(streamingParts(), team.maxThreads());
+        if (threads == 1) {
+            KERNEL.rows(storage, w, scales, x, y, 0, out);
+            return;
         }
-        KERNEL.rows(storage, w, scales, x, y, 0, out / parts);
-        for (Future<?> f : others) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during a matrix-vector product", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("matrix-vector product failed: " + e.getCause(), e.getCause());
-            }
-        }
+        int rowsPerChunk = (int) Math.max(1, Math.min(out, CHUNK_BYTES / ((long) x.length * storage.bytes)));
+        int chunks = (out + rowsPerChunk - 1) / rowsPerChunk;
+        team.run(threads, chunks, c -> KERNEL.rows(storage, w.duplicate().order(ByteOrder.LITTLE_ENDIAN), scales, x, y,
+                c * rowsPerChunk, Math.min(out, (c + 1) * rowsPerChunk)));
     }
 
     private static RowKernel loadKernel() {
@@ -227,7 +220,7 @@ public final class MatVec {
      * in a model.
      */
     private static void selfTest(RowKernel kernel) {
-        int in = 67; // two vector steps and a scalar tail with 16-lane vectors
+        int in = 67; // vector steps and a scalar tail with 16-lane vectors
         float[] x = new float[in];
         ByteBuffer f32 = ByteBuffer.allocateDirect(2 * in * 4).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer bf16 = ByteBuffer.allocateDirect(2 * in * 2).order(ByteOrder.LITTLE_ENDIAN);
@@ -247,7 +240,7 @@ public final class MatVec {
         for (Storage storage : Storage.values()) {
             ByteBuffer w = storage == Storage.FLOAT32 ? f32 : storage == Storage.BFLOAT16 ? bf16 : i8;
             float[] y = new float[2];
-            kernel.rows(storage, w, storage == Storage.INT8 ? scales : null, x, y, 0, 2);
+            kernel.rows(storage, w, storage == Storage.INT8 ? scales : null, kernel.prepare(storage, x), y, 0, 2);
             for (int r = 0; r < 2; r++) {
                 float want = storage == Storage.INT8 ? expected[r] * scales[r] : expected[r];
                 if (y[r] != want) {
@@ -256,14 +249,5 @@ public final class MatVec {
                 }
             }
         }
-    }
-
-    private static ExecutorService workers() {
-        AtomicInteger count = new AtomicInteger();
-        return Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "seedj-matvec-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
     }
 }

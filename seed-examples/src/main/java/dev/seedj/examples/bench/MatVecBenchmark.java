@@ -10,20 +10,22 @@ import ai.djl.ndarray.types.Shape;
 import dev.seedj.core.bench.CopyBandwidth;
 import dev.seedj.core.bench.MatmulThroughput;
 import dev.seedj.core.bench.ProcessMemory;
+import dev.seedj.core.nn.DecodeThreads;
 import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.weights.LibtorchOps;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
- * The matrix-vector product of one decoding step alone: one float32 row times a [8192, 2048] matrix (OPT-1.3b's MLP
+ * The matrix-vector product of one decoding step alone: one float32 row times [8192, 2048] matrices (OPT-1.3b's MLP
  * shape) in float32, bfloat16 and int8, through {@link MatVec} (the Java Vector API kernel, when the JVM has
- * {@code jdk.incubator.vector}) and through libtorch ({@code linear}; bfloat16 with the row rounded to bfloat16;
- * int8 with {@code _weight_int8pack_mm}), each as the rate at which it reads the matrix. A libtorch matrix product
- * between two measured products ("after libtorch") shows what libtorch's OpenMP threads, which spin for a while after
- * each parallel operation, cost the kernel's second thread, as between the layers of a model. Beside them: the
- * machine's float32 matrix-multiply rate, its copy bandwidth (every core) and the load average.
+ * {@code jdk.incubator.vector}) on one thread and on every core ({@link DecodeThreads#streaming}), and through libtorch
+ * ({@code linear}; bfloat16 with the row rounded to bfloat16; int8 with {@code _weight_int8pack_mm}), each as the rate
+ * at which it reads the matrices. Each type cycles through copies of its matrix totalling {@value #CYCLE_BYTES}
+ * bytes, so that, as in a model, no product finds its matrix in the cache. Beside them: the machine's float32
+ * matrix-multiply rate, its copy bandwidth (every core) and the load average.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... dev.seedj.examples.bench.MatVecBenchmark [repeats]}
  * (default 300).
@@ -33,9 +35,11 @@ import java.util.function.Supplier;
 public final class MatVecBenchmark {
     private static final int OUT = 8192;
     private static final int IN = 2048;
+    private static final long CYCLE_BYTES = 256L << 20;
 
     /** One weight type: its matrix, bytes per element, per-row scales (int8 only) and libtorch's product. */
-    private record Case(String name, NDArray weight, int elementBytes, NDArray scales, Supplier<NDArray> libtorch) {}
+    private record Case(String name, NDArray weight, int elementBytes, NDArray scales,
+            BiFunction<NDArray, NDArray, NDArray> libtorch) {}
 
     private MatVecBenchmark() {}
 
@@ -58,27 +62,35 @@ public final class MatVecBenchmark {
             NDArray bf16 = LibtorchOps.toBfloat16(f32);
             NDArray int8 = manager.randomInteger(-127, 128, new Shape(OUT, IN), DataType.INT8);
             NDArray scales = manager.ones(new Shape(OUT)).mul(0.01f);
-            NDArray other = manager.randomNormal(new Shape(64, 768));
             List<Case> cases = List.of(
-                    new Case("float32", f32, 4, null, () -> ai.djl.nn.core.Linear.linear(x, f32).singletonOrThrow()),
-                    new Case("bfloat16", bf16, 2, null, () -> bfloat16Linear(x, bf16)),
-                    new Case("int8", int8, 1, scales, () -> LibtorchOps.int8MatMul(x, int8, scales)));
+                    new Case("float32", f32, 4, null, (w, sc) -> ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()),
+                    new Case("bfloat16", bf16, 2, null, (w, sc) -> bfloat16Linear(x, w)),
+                    new Case("int8", int8, 1, scales, (w, sc) -> LibtorchOps.int8MatMul(x, w, sc)));
             for (Case c : cases) {
                 long bytes = (long) c.elementBytes() * OUT * IN;
-                NDArray w = c.weight();
+                NDArray[] copies = new NDArray[(int) (CYCLE_BYTES / bytes)];
+                for (int i = 0; i < copies.length; i++) {
+                    copies[i] = c.weight().duplicate();
+                }
                 NDArray s = c.scales();
-                String kernel = MatVec.available() ? gbs(bytes, repeats, manager, null, () -> MatVec.multiply(x, w, s,
-                        null)) : "-";
-                String kernelAfter = MatVec.available() ? gbs(bytes, repeats, manager, other, () -> MatVec.multiply(x,
-                        w, s, null)) : "-";
-                rows.add(format("| %s | %d MB | %s | %s | %s |%n", c.name(), bytes >> 20, kernel, kernelAfter,
-                        gbs(bytes, repeats, manager, null, c.libtorch())));
+                int[] next = {0};
+                Supplier<NDArray> cycle = () -> copies[next[0]++ % copies.length];
+                String oneThread = MatVec.available() ? gbs(bytes, repeats, manager, () -> MatVec.multiply(x,
+                        cycle.get(), s, null)) : "-";
+                String everyCore = MatVec.available() ? gbs(bytes, repeats, manager, () -> DecodeThreads.streaming(
+                        () -> MatVec.multiply(x, cycle.get(), s, null))) : "-";
+                rows.add(format("| %s | %d x %d MB | %s | %s | %s |%n", c.name(), copies.length, bytes >> 20,
+                        oneThread, everyCore, gbs(bytes, repeats, manager, () -> c.libtorch().apply(cycle.get(), s))));
+                for (NDArray matrix : copies) {
+                    matrix.close();
+                }
             }
         }
         StringBuilder out = new StringBuilder(format("[%d, %d] matrix times one row, %d repeats; load average %.1f"
                 + " before, %.1f after; fp32 matmul 1024^3 %.1f GFLOP/s; copy bandwidth (%d threads, read + write) %.1f"
                 + " GB/s%n%n", OUT, IN, repeats, loadBefore, ProcessMemory.loadAverage(), matmul, cores, copy));
-        out.append("| weights | matrix | MatVec | MatVec, after libtorch | libtorch |\n| --- | --- | --- | --- | --- |\n");
+        out.append("| weights | matrices | MatVec, one thread | MatVec, every core | libtorch |\n"
+                + "| --- | --- | --- | --- | --- |\n");
         rows.forEach(out::append);
         System.out.print(out);
     }
@@ -93,15 +105,12 @@ public final class MatVecBenchmark {
 
     /**
      * @return the matrix bytes read per second by {@code product}, as text, over {@code repeats} calls after as many
-     *     warm-up calls; with {@code other}, a libtorch product of it with itself runs before each call, untimed
+     *     warm-up calls
      */
-    private static String gbs(long bytes, int repeats, NDManager manager, NDArray other, Supplier<NDArray> product) {
+    private static String gbs(long bytes, int repeats, NDManager manager, Supplier<NDArray> product) {
         long nanos = 0;
         for (int i = 0; i < 2 * repeats; i++) {
             try (NDManager scope = manager.newSubManager()) {
-                if (other != null) {
-                    other.matMul(other.transpose()).attach(scope);
-                }
                 long start = System.nanoTime();
                 NDArray y = product.get();
                 y.attach(scope);
