@@ -10,11 +10,11 @@ import java.util.function.IntConsumer;
  * workers take chunks of rows until none is left, and the workers keep spinning for {@link #SPIN_NANOS} afterwards.
  *
  * <p>Why spin: a decoding step is a chain of products of 0.05 to 1 ms each, separated by libtorch operations of a few
- * microseconds. A parked worker takes tens of microseconds to wake, and the scheduler often wakes it on the caller's
- * own core, so the two halves of a product then run one after the other: with a pool of parked workers OPT-125m
- * decoded anywhere between 22 and 50 tokens/s from one run to the next on the 2-core benchmark machine. A spinning
- * worker holds its core, starts within a microsecond, and parks when the steps stop (after
- * {@value #SPIN_NANOS} ns without work), so an idle model costs no processor time.
+ * microseconds. A parked worker takes tens of microseconds to wake, on a virtual machine sometimes milliseconds:
+ * with a pool of parked workers the calling thread of an OPT-125m decode waited for its helper for 2-6% of each step
+ * once the JIT had settled, and far longer before, on the 2-core benchmark machine. A spinning worker holds its core,
+ * starts within a microsecond, and parks when the steps stop (after {@value #SPIN_NANOS} ns without work), so an idle
+ * model costs no processor time.
  *
  * <p>Thread-safe: one product at a time uses the team; a product that finds it busy (another thread decoding at the
  * same moment) runs on its calling thread alone rather than over-subscribing the cores.
