@@ -134,17 +134,30 @@ public final class ArrayScopes {
      * @return the branch output for the whole batch, owned by {@code input}'s manager
      */
     public static NDArray branchInSlices(NDArray input, long rowsPerSlice, UnaryOperator<NDArray> branch) {
-        long batch = input.getShape().get(0);
         long perExample = Math.max(1, input.getShape().get(1));
-        long examples = Math.max(1, rowsPerSlice / perExample); // per slice
-        if (TorchAutograd.isRecording() || batch <= examples) {
-            return branch(input, branch);
+        return inSlices(input, Math.max(1, rowsPerSlice / perExample), branch);
+    }
+
+    /**
+     * Runs a computation on consecutive slices of the batch, {@code examplesPerSlice} examples at a time, and
+     * concatenates the outputs, freeing each slice's intermediates before the next starts. While autograd records, or
+     * when the batch fits in one slice, it is {@link #branch}.
+     *
+     * @param input [B, ...] (returns to its manager afterwards)
+     * @param examplesPerSlice how many examples a slice holds, at least 1
+     * @param computation computes the output of a slice, example by example independent
+     * @return the output for the whole batch, owned by {@code input}'s manager
+     */
+    public static NDArray inSlices(NDArray input, long examplesPerSlice, UnaryOperator<NDArray> computation) {
+        long batch = input.getShape().get(0);
+        if (TorchAutograd.isRecording() || batch <= examplesPerSlice) {
+            return branch(input, computation);
         }
         NDList outputs = new NDList();
         try {
-            for (long from = 0; from < batch; from += examples) {
-                NDArray slice = input.get(new NDIndex("{}:{}", from, Math.min(batch, from + examples)));
-                outputs.add(branch(slice, branch));
+            for (long from = 0; from < batch; from += examplesPerSlice) {
+                NDArray slice = input.get(new NDIndex("{}:{}", from, Math.min(batch, from + examplesPerSlice)));
+                outputs.add(branch(slice, computation));
                 slice.close();
             }
             return NDArrays.concat(outputs, 0);

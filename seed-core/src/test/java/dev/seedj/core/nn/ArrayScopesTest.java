@@ -34,6 +34,21 @@ class ArrayScopesTest {
     }
 
     @Test
+    void slicesHoldTheGivenNumberOfExamplesWhateverTheirShape() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.arange(5 * 3 * 2 * 2f).reshape(5, 3, 2, 2); // [B=5, C, H, W], as images are
+            List<Long> sliceSizes = new ArrayList<>();
+            NDArray out = ArrayScopes.inSlices(x, 2, t -> {
+                sliceSizes.add(t.getShape().get(0));
+                return t.sum(new int[] {1, 2, 3}); // [b]
+            });
+            assertEquals(List.of(2L, 2L, 1L), sliceSizes);
+            assertArrayEquals(x.sum(new int[] {1, 2, 3}).toFloatArray(), out.toFloatArray());
+            assertEquals(m, out.getManager());
+        }
+    }
+
+    @Test
     void slicedBranchRunsTheWholeBatchWhileAutogradRecords() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray x = m.ones(new Shape(4, 2, 3));

@@ -46,6 +46,10 @@ class TokenizerFlopsTest {
         assertTrue(r.matmulGflops() > 0 && r.encodeBatch1() > 0 && r.encodeBatch8() > 0);
         assertTrue(r.detokenizeBatch1() > 0 && r.detokenizeBatch8() > 0);
         assertEquals(4L * 253_117_524L, r.weightBytes());
+        assertTrue(r.copyGbs() > 0);
+        // the runtime holds no model: it is below the peak by at least the bench model's weights
+        assertTrue(r.runtimeResidentBytes() > 0 && r.peakResidentBytes() - r.runtimeResidentBytes() > r.weightBytes(),
+                r.toMarkdown());
         assertTrue(r.toMarkdown().contains("encode, batch 8"), r.toMarkdown());
         assertTrue(MatmulThroughput.gflops(64, 1, 1, Device.cpu()) > 0);
     }

@@ -23,6 +23,7 @@ import java.util.List;
  */
 public final class EvaVisionTransformer extends SeedBlock {
     private final long width;
+    private final long tokens; // per image: patches + CLS
     private final Parameter clsToken;
     private final Parameter posEmbed;
     private final PatchEmbed patchEmbed;
@@ -35,6 +36,7 @@ public final class EvaVisionTransformer extends SeedBlock {
     public EvaVisionTransformer(int imageSize, TokenizerConfig.Vision vision) {
         this.width = vision.width();
         long numPatches = (long) (imageSize / vision.patchSize()) * (imageSize / vision.patchSize());
+        this.tokens = numPatches + 1;
         this.clsToken = declareParameter("cls_token", new Shape(1, 1, width), ParameterInit.WEIGHT);
         this.posEmbed = declareParameter("pos_embed", new Shape(1, numPatches + 1, width), ParameterInit.WEIGHT);
         this.patchEmbed = declareChild("patch_embed", new PatchEmbed(vision.patchSize(), width));
@@ -45,11 +47,25 @@ public final class EvaVisionTransformer extends SeedBlock {
     }
 
     /**
+     * The tower's output. At inference without a recorder a batch goes through the whole tower a few images at a time
+     * ({@link VitBlock#ROWS_PER_SLICE} token rows, at least one image), so that every activation of the pass exists
+     * for one slice only and memory does not grow with the batch; the products keep their full speed. With a recorder
+     * (the parity tests) or while autograd records, the batch runs in one pass. The values are the same either way.
+     *
      * @param pixels [B, 3, S, S], normalised
      * @param recorder receives {@code patch_embed}, {@code tokens_in}, {@code block<i>} and {@code out}
      * @return [B, 1 + N, width], CLS first
      */
     public NDArray forward(NDArray pixels, StageRecorder recorder) {
+        if (recorder != StageRecorder.NONE) {
+            return forwardBatch(pixels, recorder);
+        }
+        long imagesPerSlice = Math.max(1, VitBlock.ROWS_PER_SLICE / tokens);
+        return ArrayScopes.inSlices(pixels, imagesPerSlice, p -> forwardBatch(p, StageRecorder.NONE));
+    }
+
+    /** {@link #forward} of the whole batch in one pass. */
+    private NDArray forwardBatch(NDArray pixels, StageRecorder recorder) {
         NDArray patches = patchEmbed.forward(pixels); // [B, N, width]
         recorder.record("patch_embed", patches);
         long batch = patches.getShape().get(0);
