@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * ({@code write vitg <file> bfloat16} writes the same model as a bfloat16 checkpoint.)
  * {@code tiny} instead of {@code vitg} uses the tiny fixture sizes, for checking the program, {@code vitg:8} the
- * ViT-g shapes with 8 blocks and {@code vitb} {@link TokenizerBenchmark}'s ViT-B sizes. The run measures float32 first, then bfloat16 ({@link ComputeType#BFLOAT16}, converted
- * from the float32 file while loading). How often bfloat16 picks float32's codes for some photos:
+ * ViT-g shapes with 8 blocks and {@code vitb} {@link TokenizerBenchmark}'s ViT-B sizes. The run measures float32
+ * first, then bfloat16 ({@link ComputeType#BFLOAT16}, converted from the float32 file while loading). How often
+ * bfloat16 picks float32's codes for some photos:
  * <pre>
  * java -cp ... dev.seedj.examples.bench.VitgTokenizerBenchmark agree vitg /tmp/vitg.safetensors \
  *     shared/oracle/images/cat_v1.jpg shared/oracle/images/cat_main.jpg shared/oracle/images/dog3.jpg
@@ -226,7 +227,8 @@ public final class VitgTokenizerBenchmark {
             }
             System.gc(); // unmaps the float32 file before the next model
         }
-        return new Result(LibtorchThreads.intraOp(), matmul, copy, runtime, weightBytes[0], TokenizerFlops.encode(config) / 1e9,
+        return new Result(LibtorchThreads.intraOp(), matmul, copy, runtime, weightBytes[0],
+                TokenizerFlops.encode(config) / 1e9,
                 fp32[0], (long) fp32[1],
                 (long) fp32[2], (long) fp32[3], fp32[4], fp32[5], (long) fp32[6], bf16[0], bf16[4], bf16[5],
                 (long) bf16[6], loadBefore, ProcessMemory.loadAverage());

@@ -72,7 +72,8 @@ public final class EvaVisionTransformer extends SeedBlock {
         NDArray cls = ArrayScopes.adopt(clsToken.getArray().broadcast(new Shape(batch, 1, width)), patches);
         NDArray x = cls.concat(patches, 1).add(posEmbed.getArray()); // [B, 1 + N, width]
         recorder.record("tokens_in", x);
-        NDArray out = ArrayScopes.chain(x, ArrayScopes.layers(blocks, VitBlock::forward), (h, i) -> recorder.record("block" + i, h));
+        NDArray out = ArrayScopes.chain(x, ArrayScopes.layers(blocks, VitBlock::forward),
+                (h, i) -> recorder.record("block" + i, h));
         if (out != x) {
             x.close(); // created here; recorders copy what they keep
         }
