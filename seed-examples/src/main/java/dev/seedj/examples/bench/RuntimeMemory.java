@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.core.nn.NativeAllocator;
-import dev.seedj.tokenizer.Encoding;
 import dev.seedj.tokenizer.SeedTokenizer;
 import dev.seedj.tokenizer.TokenizerConfig;
 
@@ -34,20 +33,13 @@ public final class RuntimeMemory {
         }
         TokenizerConfig tiny = VitgTokenizerBenchmark.config("tiny");
         int size = tiny.imageSize();
-        long[] codes = new long[8 * tiny.numCodes()];
-        for (int i = 0; i < codes.length; i++) {
-            codes[i] = (i * 7919L) % tiny.codebook().size(); // any valid codes
-        }
         try (SeedTokenizer tokenizer = SeedTokenizer.withRandomWeights(tiny, device);
                 NDManager manager = NDManager.newBaseManager(device)) {
             NDArray pixels = manager.randomNormal(new Shape(8, 3, size, size));
-            NDArray codeArray = manager.create(codes, new Shape(8, tiny.numCodes()));
+            NDArray codes = TokenizerBenchmark.randomCodes(manager, 8, tiny);
             for (int i = 0; i < 3; i++) {
-                try (Encoding encoding = tokenizer.encode(pixels);
-                        NDManager call = manager.newSubManager()) {
-                    encoding.codes().toLongArray();
-                    tokenizer.detokenize(codeArray, call).getFloat(0, 0, 0);
-                }
+                TokenizerBenchmark.encode(tokenizer, pixels);
+                TokenizerBenchmark.detokenize(tokenizer, codes, manager);
             }
         }
         NativeAllocator.trim();

@@ -174,20 +174,23 @@ public final class TokenizerBenchmark {
     }
 
 
-    private static void encode(SeedTokenizer tokenizer, NDArray pixels) {
+    /** One {@code encode} call whose codes are read back, as the benchmark times it. */
+    static void encode(SeedTokenizer tokenizer, NDArray pixels) {
         try (Encoding encoding = tokenizer.encode(pixels)) {
             encoding.codes().toLongArray();
         }
     }
 
-    private static void detokenize(SeedTokenizer tokenizer, NDArray codes, NDManager manager) {
+    /** One {@code detokenize} call whose output is read, its arrays freed afterwards. */
+    static void detokenize(SeedTokenizer tokenizer, NDArray codes, NDManager manager) {
         try (NDManager call = manager.newSubManager()) {
             NDArray embeds = tokenizer.detokenize(codes, call);
             embeds.getFloat(0, 0, 0);
         }
     }
 
-    private static NDArray randomCodes(NDManager manager, int batch, TokenizerConfig config) {
+    /** @return {@code batch} x {@code numCodes} codes drawn uniformly from the codebook, seeded by the batch size */
+    static NDArray randomCodes(NDManager manager, int batch, TokenizerConfig config) {
         Random rng = new Random(batch);
         long[] codes = new long[batch * config.numCodes()];
         for (int i = 0; i < codes.length; i++) {

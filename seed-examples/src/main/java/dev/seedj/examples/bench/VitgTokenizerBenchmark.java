@@ -20,7 +20,6 @@ import dev.seedj.core.weights.LibtorchOps;
 import dev.seedj.core.weights.SafetensorsWriter;
 import dev.seedj.core.weights.StateDict;
 import dev.seedj.core.weights.TensorInfo;
-import dev.seedj.tokenizer.Encoding;
 import dev.seedj.tokenizer.SeedTokenizer;
 import dev.seedj.tokenizer.TokenizerConfig;
 import dev.seedj.tokenizer.model.VisualTokenizerModel;
@@ -221,8 +220,8 @@ public final class VitgTokenizerBenchmark {
                 int size = config.imageSize();
                 NDArray pixels1 = manager.randomNormal(new Shape(1, 3, size, size));
                 NDArray pixels8 = manager.randomNormal(new Shape(8, 3, size, size));
-                into[4] = imagesPerSecond(1, seconds, () -> encode(tokenizer, pixels1));
-                into[5] = imagesPerSecond(8, seconds, () -> encode(tokenizer, pixels8));
+                into[4] = imagesPerSecond(1, seconds, () -> TokenizerBenchmark.encode(tokenizer, pixels1));
+                into[5] = imagesPerSecond(8, seconds, () -> TokenizerBenchmark.encode(tokenizer, pixels8));
                 into[6] = ProcessMemory.peakResidentBytes();
             }
             System.gc(); // unmaps the float32 file before the next model
@@ -402,12 +401,6 @@ public final class VitgTokenizerBenchmark {
             return;
         }
         System.out.print(run(config, file, args.length > 3 ? Double.parseDouble(args[3]) : 20).toMarkdown());
-    }
-
-    private static void encode(SeedTokenizer tokenizer, NDArray pixels) {
-        try (Encoding encoding = tokenizer.encode(pixels)) {
-            encoding.codes().toLongArray();
-        }
     }
 
     /** Warms up once, then repeats {@code call} for at least the given time (at least twice). */

@@ -38,7 +38,7 @@ public final class EvaVisionTransformer extends SeedBlock {
         long numPatches = (long) (imageSize / vision.patchSize()) * (imageSize / vision.patchSize());
         this.tokens = numPatches + 1;
         this.clsToken = declareParameter("cls_token", new Shape(1, 1, width), ParameterInit.WEIGHT);
-        this.posEmbed = declareParameter("pos_embed", new Shape(1, numPatches + 1, width), ParameterInit.WEIGHT);
+        this.posEmbed = declareParameter("pos_embed", new Shape(1, tokens, width), ParameterInit.WEIGHT);
         this.patchEmbed = declareChild("patch_embed", new PatchEmbed(vision.patchSize(), width));
         for (int i = 0; i < vision.depth(); i++) {
             blocks.add(declareChild("blocks." + i, new VitBlock(width, vision.numHeads(), vision.mlpHidden(),
