@@ -85,4 +85,29 @@ final class OptDecoder extends SeedBlock {
     Embedding embedTokens() {
         return embedTokens;
     }
+
+    /** @return the learned positions, [max_position_embeddings + 2, hidden] */
+    Embedding embedPositions() {
+        return embedPositions;
+    }
+
+    /** @return {@code project_in} (word_embed_proj_dim to hidden), or null */
+    Linear projectIn() {
+        return projectIn;
+    }
+
+    /** @return {@code project_out} (hidden to word_embed_proj_dim), or null */
+    Linear projectOut() {
+        return projectOut;
+    }
+
+    /** @return the final layer norm, or null */
+    LayerNorm finalLayerNorm() {
+        return finalLayerNorm;
+    }
+
+    /** @return the decoder layers, in order */
+    List<OptDecoderLayer> layers() {
+        return List.copyOf(layers);
+    }
 }

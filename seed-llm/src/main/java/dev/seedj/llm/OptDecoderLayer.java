@@ -60,4 +60,29 @@ final class OptDecoderLayer extends SeedBlock {
         h = residual.add(f);
         return layerNormBefore ? h : finalLayerNorm.forward(h);
     }
+
+    /** @return the self-attention, {@code self_attn} */
+    MultiHeadAttention selfAttn() {
+        return selfAttn;
+    }
+
+    /** @return the layer norm of the attention sub-layer, {@code self_attn_layer_norm} */
+    LayerNorm selfAttnLayerNorm() {
+        return selfAttnLayerNorm;
+    }
+
+    /** @return the feed-forward network's first layer, {@code fc1} */
+    Linear fc1() {
+        return fc1;
+    }
+
+    /** @return the feed-forward network's second layer, {@code fc2} */
+    Linear fc2() {
+        return fc2;
+    }
+
+    /** @return the layer norm of the feed-forward sub-layer, {@code final_layer_norm} */
+    LayerNorm finalLayerNorm() {
+        return finalLayerNorm;
+    }
 }

@@ -331,7 +331,9 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
 
     /**
      * One incremental step: runs the new tokens against the cache, appends their keys and values to it, and
-     * returns the logits of the last new position.
+     * returns the logits of the last new position. A step of one sequence and one new token after the prompt runs in
+     * Java where {@link DecodeThreads#javaSteps()} and the model allow it (see {@code OptDecodeStep}); the logits
+     * equal libtorch's forward pass up to float rounding.
      *
      * @param newIds [B][T] the tokens not yet in the cache (the whole prompt on the first step)
      * @param attentionMask [B][cached + T] the mask of everything so far (1 real, 0 padding)
@@ -350,8 +352,14 @@ public final class OptModel implements AdaptableLanguageModel<OptModel> {
 
     private NDArray nextLogits(OptForCausalLm net, OptInputs in, KvCache cache, NDManager manager) {
         try (NDManager scope = manager.newSubManager(device())) {
-            NDArray h = hidden(net, in, cache, scope); // [B, T, proj]
-            NDArray last = h.get(":, -1, :"); // [B, proj]
+            OptDecodeStep step = OptDecodeStep.prepare(net, config, in, cache);
+            NDArray last; // [B, proj]
+            if (step != null) { // one sequence, one new token: the decoder in Java
+                last = scope.create(step.lastHidden(in, cache), new Shape(1, config.wordEmbedProjDim()));
+            } else {
+                NDArray h = hidden(net, in, cache, scope); // [B, T, proj]
+                last = h.get(":, -1, :");
+            }
             return ArrayScopes.adopt(float32(net.lastLogits(last)), manager); // [B, V]
         }
     }

@@ -56,23 +56,58 @@ final class VectorRowKernel implements MatVec.RowKernel {
 
     @Override
     public void rows(MatVec.Storage storage, ByteBuffer w, float[] scales, float[] x, float[] y, int from, int to) {
-        for (int r = from; r < to; r++) {
-            float dot = row(storage, w, Math.toIntExact((long) r * x.length * storage.bytes), x);
-            y[r] = scales == null ? dot : dot * scales[r];
+        // one loop over the rows per storage, each a small method of its own: the storage is dispatched once per call
+        switch (storage) {
+            case FLOAT32 -> float32Rows(w, x, y, from, to);
+            case BFLOAT16 -> bfloat16Rows(w, x, y, from, to);
+            case INT8 -> int8Rows(w, scales, x, y, from, to);
         }
     }
 
-    /**
-     * One row's dot product with {@code x}; the row starts at byte {@code base} of {@code w}. Each storage has its own
-     * vector loop, so that nothing is dispatched per load and the vectors of every loop stay in registers.
-     */
-    private static float row(MatVec.Storage storage, ByteBuffer w, int base, float[] x) {
-        int bound = bound(storage, x.length);
-        float dot = switch (storage) {
-            case FLOAT32 -> float32Row(w, base, x, bound);
-            case BFLOAT16 -> bfloat16Row(w, base, x, bound);
-            case INT8 -> int8Row(w, base, x, bound);
-        };
+    private static void float32Rows(ByteBuffer w, float[] x, float[] y, int from, int to) {
+        int bound = bound(MatVec.Storage.FLOAT32, x.length);
+        for (int r = from; r < to; r++) {
+            int base = Math.toIntExact((long) r * x.length * Float.BYTES);
+            y[r] = float32Row(w, base, x, bound) + tail(MatVec.Storage.FLOAT32, w, base, x, bound);
+        }
+    }
+
+    private static void bfloat16Rows(ByteBuffer w, float[] x, float[] y, int from, int to) {
+        int bound = bound(MatVec.Storage.BFLOAT16, x.length);
+        for (int r = from; r < to; r++) {
+            int base = Math.toIntExact((long) r * x.length * Short.BYTES);
+            y[r] = bfloat16Row(w, base, x, bound) + tail(MatVec.Storage.BFLOAT16, w, base, x, bound);
+        }
+    }
+
+    private static void int8Rows(ByteBuffer w, float[] scales, float[] x, float[] y, int from, int to) {
+        int bound = bound(MatVec.Storage.INT8, x.length);
+        for (int r = from; r < to; r++) {
+            int base = Math.toIntExact((long) r * x.length);
+            y[r] = (int8Row(w, base, x, bound) + tail(MatVec.Storage.INT8, w, base, x, bound)) * scales[r];
+        }
+    }
+
+    @Override
+    public void combine(ByteBuffer w, float[] c, float[] y) {
+        int n = y.length;
+        int bound = n - n % LANES;
+        for (int r = 0; r < c.length; r++) {
+            FloatVector coefficient = FloatVector.broadcast(F, c[r]);
+            int base = Math.toIntExact((long) r * n * Float.BYTES);
+            for (int i = 0; i < bound; i += LANES) {
+                FloatVector.fromByteBuffer(F, w, base + i * Float.BYTES, ByteOrder.LITTLE_ENDIAN)
+                        .fma(coefficient, FloatVector.fromArray(F, y, i)).intoArray(y, i);
+            }
+            for (int i = bound; i < n; i++) {
+                y[i] += c[r] * w.getFloat(base + i * Float.BYTES);
+            }
+        }
+    }
+
+    /** The elements of a row after its last whole vector step, times {@code x}, in scalar code. */
+    private static float tail(MatVec.Storage storage, ByteBuffer w, int base, float[] x, int bound) {
+        float dot = 0;
         for (int i = bound; i < x.length; i++) {
             dot += element(storage, w, base, i) * x[i];
         }

@@ -22,6 +22,12 @@ import java.util.function.Supplier;
  * single-threaded until it sets its own.
  */
 public final class DecodeThreads {
+    /**
+     * The system property that, set to {@code libtorch}, keeps every decoding step in libtorch's forward pass instead
+     * of the models' Java steps ({@link #javaSteps()}).
+     */
+    public static final String STEP_PROPERTY = "seedj.decode.step";
+
     private static final int KERNEL_THREADS = Math.max(1, Integer.getInteger("seedj.decode.threads",
             Runtime.getRuntime().availableProcessors()));
 
@@ -40,6 +46,15 @@ public final class DecodeThreads {
             return false;
         }
         return rows == 1 || int8 == Int8Linear.Activations.FLOAT32 && rows <= Int8Linear.GEMV_ROWS;
+    }
+
+    /**
+     * @return whether a decoding step of one sequence may run in Java altogether (OPT's and LLaMA's decode steps: the
+     *     hidden row a Java array, the products by {@link MatVec}, the norms and the attention in Java): the kernel
+     *     is available and {@value #STEP_PROPERTY} is not {@code libtorch}. Read at every step.
+     */
+    public static boolean javaSteps() {
+        return MatVec.available() && !"libtorch".equals(System.getProperty(STEP_PROPERTY));
     }
 
     /**

@@ -44,6 +44,23 @@ public final class Embedding extends SeedBlock {
                 .singletonOrThrow();
     }
 
+    /**
+     * One row of the table as a Java array (a decoding step computed in Java).
+     *
+     * @param index the row
+     * @return float32 [dim] (a copy)
+     * @throws IllegalArgumentException if {@code index} is outside {@code [0, num)}
+     */
+    public float[] row(long index) {
+        if (index < 0 || index >= numEmbeddings) {
+            throw new IllegalArgumentException("embedding index out of range [0, " + numEmbeddings + "): found "
+                    + index);
+        }
+        try (NDArray row = weight.getArray().get(index)) { // a view of one row
+            return ReducedPrecision.float32Values(row);
+        }
+    }
+
     /** @return the table parameter, [num, dim] */
     public Parameter weight() {
         return weight;

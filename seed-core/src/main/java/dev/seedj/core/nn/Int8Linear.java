@@ -113,6 +113,21 @@ public class Int8Linear extends Linear {
     }
 
     /**
+     * @return the weight-only int8 matrix and its scales as the Java kernel reads them once quantised (the float32
+     *     matrix before); null for fbgemm's packed matrix (dynamic int8) or where the kernel cannot read it
+     */
+    @Override
+    public KernelMatrix kernelMatrix() {
+        Int8Weight w = int8;
+        if (w == null) {
+            return super.kernelMatrix();
+        }
+        return w.packed() == null && MatVec.reads(w.q())
+                ? kernelMatrix(w.q(), w.scales(), bias() == null ? null : bias().getArray())
+                : null;
+    }
+
+    /**
      * @param x [..., in], float32
      * @return [..., out], float32
      */

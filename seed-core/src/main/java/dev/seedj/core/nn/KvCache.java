@@ -1,9 +1,14 @@
 package dev.seedj.core.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * The keys and values of every attention layer for the tokens seen so far, so that incremental decoding
@@ -51,7 +56,57 @@ public final class KvCache implements AutoCloseable {
             keys[layer].append(newKeys);
             values[layer].append(newValues);
         }
-        return new NDArray[] {keys[layer].filled, values[layer].filled};
+        return new NDArray[] {keys[layer].filled(), values[layer].filled()};
+    }
+
+    /**
+     * The cached keys and values of one layer of a one-row batch, as little-endian float32 buffers over the cache's own
+     * memory, laid out [H, capacity, D] (position {@code t} of head {@code h} starts at float {@code (h * capacity + t)
+     * * D}).
+     *
+     * @param keys the keys' memory
+     * @param values the values' memory
+     * @param heads H, the key/value heads
+     * @param capacity the positions each head has room for
+     * @param length the positions filled
+     * @param width D, the width of a head
+     */
+    public record Rows(ByteBuffer keys, ByteBuffer values, int heads, int capacity, int length, int width) {}
+
+    /**
+     * @return whether {@link #appendRow} applies: every layer holds one float32 batch row on the CPU (a prompt of one
+     *     sequence, decoded greedily or by sampling, once the prompt has been appended)
+     */
+    public boolean appendsRows() {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] == null || !keys[i].holdsOneFloat32Row() || !values[i].holdsOneFloat32Row()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Appends one position's key and value to a layer of a one-row batch (a decoding step computed in Java), writing
+     * them into the buffers' memory in place; a full buffer grows as in {@link #append}.
+     *
+     * @param layer layer index
+     * @param key [H * D], the heads one after another
+     * @param value [H * D]
+     * @return the layer's keys and values after the append, valid until the next append to this layer
+     * @throws IllegalStateException if {@link #appendsRows()} does not hold
+     * @throws IllegalArgumentException if the rows do not have the cache's H * D values
+     */
+    public Rows appendRow(int layer, float[] key, float[] value) {
+        if (!appendsRows()) {
+            throw new IllegalStateException(
+                    "appendRow needs a cache of one float32 batch row on the CPU in every layer");
+        }
+        ByteBuffer k = keys[layer].appendRow(key);
+        ByteBuffer v = values[layer].appendRow(value);
+        Shape shape = keys[layer].buffer.getShape(); // [1, H, capacity, D]
+        return new Rows(k, v, Math.toIntExact(shape.get(1)), Math.toIntExact(shape.get(2)),
+                Math.toIntExact(keys[layer].length), Math.toIntExact(shape.get(3)));
     }
 
     /**
@@ -79,7 +134,7 @@ public final class KvCache implements AutoCloseable {
      *     append
      */
     public NDArray keys(int layer) {
-        return keys[layer] == null ? null : keys[layer].filled;
+        return keys[layer] == null ? null : keys[layer].filled();
     }
 
     /**
@@ -88,7 +143,7 @@ public final class KvCache implements AutoCloseable {
      *     append
      */
     public NDArray values(int layer) {
-        return values[layer] == null ? null : values[layer].filled;
+        return values[layer] == null ? null : values[layer].filled();
     }
 
     @Override
@@ -96,11 +151,14 @@ public final class KvCache implements AutoCloseable {
         manager.close();
     }
 
-    /** One layer's keys or values: a buffer [B, H, capacity, D] and the view of its first {@code length} steps. */
+    /**
+     * One layer's keys or values: a buffer [B, H, capacity, D] and the view of its first {@code length} steps, made
+     * when first asked for after an append.
+     */
     private static final class Layer {
         private final NDManager manager;
         private NDArray buffer;
-        private NDArray filled;
+        private NDArray filled; // null until asked for after the last change
         private long length;
 
         /** Starts with {@code first} [B, H, T, D] in a buffer with room for more steps. */
@@ -110,7 +168,13 @@ public final class KvCache implements AutoCloseable {
             // padding keeps the array's own type (DJL's zeros(shape, type) aborts for bfloat16)
             this.buffer = own(first.pad(padAlongTime(capacityFor(t) - t), 0));
             this.length = t;
-            this.filled = own(buffer.get(":, :, :{}", t));
+        }
+
+        NDArray filled() {
+            if (filled == null) {
+                filled = own(buffer.get(":, :, :{}", length));
+            }
+            return filled;
         }
 
         void append(NDArray next) {
@@ -118,26 +182,68 @@ public final class KvCache implements AutoCloseable {
             Shape add = next.getShape();
             if (add.dimension() != 4 || add.get(0) != have.get(0) || add.get(1) != have.get(1)
                     || add.get(3) != have.get(3)) {
-                throw new IllegalArgumentException("cannot append " + add + " to a cache of " + filled.getShape());
+                throw new IllegalArgumentException("cannot append " + add + " to a cache of " + filled().getShape());
             }
             long t = length + add.get(2);
-            if (t > have.get(2)) { // full: move the filled steps into a buffer of at least twice the capacity
-                NDArray larger = own(filled.pad(padAlongTime(capacityFor(t) - length), 0));
+            ensureCapacity(t);
+            buffer.set(new NDIndex(":, :, {}:{}", length, t), next); // in place
+            setLength(t);
+        }
+
+        boolean holdsOneFloat32Row() {
+            return buffer.getShape().get(0) == 1 && buffer.getDataType() == DataType.FLOAT32
+                    && Device.Type.CPU.equals(buffer.getDevice().getDeviceType());
+        }
+
+        /**
+         * Writes {@code row} [H * D] at position {@code length} of a one-row buffer; returns the buffer's memory,
+         * little-endian.
+         */
+        ByteBuffer appendRow(float[] row) {
+            int heads = Math.toIntExact(buffer.getShape().get(1));
+            int width = Math.toIntExact(buffer.getShape().get(3));
+            if (row.length != heads * width) {
+                throw new IllegalArgumentException("a row of " + row.length + " values for a cache of " + heads
+                        + " heads of " + width);
+            }
+            ensureCapacity(length + 1);
+            ByteBuffer bytes = buffer.toByteBuffer(true);
+            if (!bytes.isDirect()) {
+                throw new IllegalStateException("libtorch gave a copy of the cache, not its memory");
+            }
+            bytes.order(ByteOrder.LITTLE_ENDIAN);
+            FloatBuffer memory = bytes.asFloatBuffer(); // [H, capacity, D]
+            int capacity = Math.toIntExact(buffer.getShape().get(2));
+            for (int h = 0; h < heads; h++) {
+                memory.put((int) ((h * capacity + length) * width), row, h * width, width);
+            }
+            setLength(length + 1);
+            return bytes;
+        }
+
+        /** Moves the filled steps into a buffer of at least twice the capacity when {@code steps} do not fit. */
+        private void ensureCapacity(long steps) {
+            if (steps > buffer.getShape().get(2)) {
+                NDArray larger = own(filled().pad(padAlongTime(capacityFor(steps) - length), 0));
                 buffer.close();
                 buffer = larger;
+                setLength(length);
             }
-            buffer.set(new NDIndex(":, :, {}:{}", length, t), next); // in place
-            length = t;
-            filled.close();
-            filled = own(buffer.get(":, :, :{}", t));
+        }
+
+        private void setLength(long steps) {
+            length = steps;
+            if (filled != null) {
+                filled.close();
+                filled = null;
+            }
         }
 
         void reorder(NDArray batchIndices) {
             NDArray reordered = own(buffer.get(batchIndices));
             buffer.close();
-            filled.close();
             buffer = reordered;
-            filled = own(buffer.get(":, :, :{}", length));
+            setLength(length);
         }
 
         private NDArray own(NDArray array) {

@@ -41,6 +41,37 @@ public final class LayerNorm extends SeedBlock {
                 .singletonOrThrow();
     }
 
+    /**
+     * The same normalisation of one row held in a Java array (a decoding step computed in Java): mean and variance
+     * accumulated in double, the result in float32.
+     *
+     * @param x [dim]; not modified
+     * @return [dim]
+     * @throws IllegalArgumentException if {@code x} does not have {@code dim} elements
+     */
+    public float[] forwardRow(float[] x) {
+        if (x.length != dim) {
+            throw new IllegalArgumentException("a row of " + x.length + " values for a layer norm over " + dim);
+        }
+        float[] gain = ReducedPrecision.float32Values(weight.getArray());
+        float[] shift = ReducedPrecision.float32Values(bias.getArray());
+        double sum = 0;
+        for (float v : x) {
+            sum += v;
+        }
+        double mean = sum / x.length;
+        double squares = 0;
+        for (float v : x) {
+            squares += (v - mean) * (v - mean);
+        }
+        double inverseStd = 1 / Math.sqrt(squares / x.length + eps); // the biased variance, as PyTorch
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = (float) ((x[i] - mean) * inverseStd) * gain[i] + shift[i];
+        }
+        return y;
+    }
+
     /** @return the epsilon */
     public float eps() {
         return eps;

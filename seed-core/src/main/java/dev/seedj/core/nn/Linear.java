@@ -20,6 +20,7 @@ public class Linear extends SeedBlock {
     private final long outFeatures;
     private final Parameter weight;
     private final Parameter bias;
+    private volatile KernelMatrix kernelView; // the last view kernelMatrix made, or null
 
     /**
      * @param inFeatures input width
@@ -69,6 +70,31 @@ public class Linear extends SeedBlock {
             return ReducedPrecision.linear(x, weight.getArray(), externalBias);
         }
         return ai.djl.nn.core.Linear.linear(x, weight.getArray(), externalBias).singletonOrThrow();
+    }
+
+    /**
+     * @return this layer's matrix and bias as the Java kernel reads them, for a product of one row held in a Java
+     *     array, or null where the kernel cannot read the weight (see {@link MatVec#reads})
+     */
+    public KernelMatrix kernelMatrix() {
+        NDArray w = weight.getArray();
+        return MatVec.reads(w) ? kernelMatrix(w, null, bias == null ? null : bias.getArray()) : null;
+    }
+
+    /**
+     * @param w the matrix the kernel reads ({@link MatVec#reads} holds)
+     * @param scales its int8 scales, or null
+     * @param b the bias, or null
+     * @return the view this layer keeps if it was made from these arrays and they are open, else a new one it keeps
+     *     from now on (a decoding step asks every layer for its view at every token)
+     */
+    protected final KernelMatrix kernelMatrix(NDArray w, NDArray scales, NDArray b) {
+        KernelMatrix view = kernelView;
+        if (view == null || !view.isViewOf(w, scales, b)) {
+            view = KernelMatrix.of(w, scales, b);
+            kernelView = view;
+        }
+        return view;
     }
 
     /** @return the weight parameter, [out, in] */

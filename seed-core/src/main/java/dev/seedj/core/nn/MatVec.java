@@ -79,6 +79,15 @@ public final class MatVec {
          * @param to one past the last row
          */
         void rows(Storage storage, ByteBuffer w, float[] scales, float[] x, float[] y, int from, int to);
+
+        /**
+         * {@code y += sum_r c[r] W[r, :]}, i.e. {@code y += W^T c}, for a float32 matrix.
+         *
+         * @param w the matrix, row-major [c.length, y.length], little-endian float32
+         * @param c one coefficient per row
+         * @param y the result, added to
+         */
+        void combine(ByteBuffer w, float[] c, float[] y);
     }
 
     private MatVec() {}
@@ -101,21 +110,24 @@ public final class MatVec {
     /**
      * @param x the input of a linear layer, [..., in]
      * @param weight its matrix [out, in]
-     * @return whether {@link #multiply} computes this product: the kernel is available, {@code x} is one float32 row
-     *     on the CPU, the weight a float32, bfloat16 or int8 matrix of at most 2 GiB on the CPU, and no gradient is
-     *     being recorded through them (the kernel is invisible to autograd)
+     * @return whether {@link #multiply} computes this product: {@link #reads} holds for the weight, {@code x} is one
+     *     float32 row on the CPU, and no gradient is being recorded through them (the kernel is invisible to
+     *     autograd)
      */
     public static boolean applies(NDArray x, NDArray weight) {
-        if (KERNEL == null || x.getDataType() != DataType.FLOAT32 || !onCpu(x) || weight.getShape().dimension() != 2
-                || !onCpu(weight)) {
-            return false;
-        }
-        long in = weight.getShape().get(1);
-        long elementBytes = weight.getDataType() == DataType.FLOAT32 ? 4
-                : weight.getDataType() == DataType.INT8 ? 1 : LibtorchOps.isBfloat16(weight) ? 2 : 0;
-        return elementBytes > 0 && x.getShape().size() == in
-                && weight.getShape().size() * elementBytes <= Integer.MAX_VALUE
+        return reads(weight) && x.getDataType() == DataType.FLOAT32 && onCpu(x)
+                && x.getShape().size() == weight.getShape().get(1)
                 && !(TorchAutograd.isRecording() && (x.hasGradient() || weight.hasGradient()));
+    }
+
+    /**
+     * @param weight a linear layer's matrix [out, in]
+     * @return whether the kernel can read it: the kernel is available and the weight is a float32, bfloat16 or int8
+     *     matrix of at most 2 GiB on the CPU
+     */
+    public static boolean reads(NDArray weight) {
+        return KERNEL != null && weight.getShape().dimension() == 2 && onCpu(weight) && storageOf(weight) != null
+                && weight.getShape().size() * storageOf(weight).bytes <= Integer.MAX_VALUE;
     }
 
     /**
@@ -134,38 +146,69 @@ public final class MatVec {
             throw new IllegalArgumentException("no Java matrix-vector product for x " + x.getDataType() + x.getShape()
                     + " and weight " + weight.getDataType() + weight.getShape());
         }
-        Storage storage = weight.getDataType() == DataType.FLOAT32 ? Storage.FLOAT32
-                : weight.getDataType() == DataType.INT8 ? Storage.INT8 : Storage.BFLOAT16;
-        if ((storage == Storage.INT8) != (scales != null)) {
-            throw new IllegalArgumentException("an int8 weight needs its scales, and only an int8 weight has them");
-        }
-        float[] input = x.toFloatArray();
-        if (storage == Storage.BFLOAT16) {
-            for (int i = 0; i < input.length; i++) {
-                input[i] = Float16.bfloat16ToFloat(Float16.bfloat16FromFloat(input[i]));
-            }
-        }
-        input = KERNEL.prepare(storage, input);
-        int out = Math.toIntExact(weight.getShape().get(0));
-        float[] y = new float[out];
-        ByteBuffer w = weight.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN); // a view of the tensor's memory
-        if (w.capacity() != weight.getShape().size() * storage.bytes) {
-            throw new IllegalStateException("weight " + weight.getShape() + " gave " + w.capacity() + " bytes");
-        }
-        rows(storage, w, scales == null ? null : scales.toFloatArray(), input, y);
-        if (bias != null) {
-            NDArray bias32 = ReducedPrecision.float32(bias, x);
-            float[] b = bias32.toFloatArray();
-            if (bias32 != bias) {
-                bias32.close();
-            }
-            for (int r = 0; r < out; r++) {
-                y[r] += b[r];
-            }
-        }
+        float[] y = KernelMatrix.of(weight, scales, bias).multiply(x.toFloatArray());
         long[] shape = x.getShape().getShape().clone();
-        shape[shape.length - 1] = out;
+        shape[shape.length - 1] = y.length;
         return x.getManager().create(y, new Shape(shape));
+    }
+
+    /** @return how the kernel reads the weight's elements, or null for a type it does not read */
+    static Storage storageOf(NDArray weight) {
+        DataType type = weight.getDataType();
+        return type == DataType.FLOAT32 ? Storage.FLOAT32
+                : type == DataType.INT8 ? Storage.INT8 : LibtorchOps.isBfloat16(weight) ? Storage.BFLOAT16 : null;
+    }
+
+    /**
+     * {@code y = W x (* scales)} through the kernel, split over this thread's streaming parts.
+     *
+     * @param storage the element type of {@code w}
+     * @param w the matrix, row-major [y.length, x.length], little-endian
+     * @param scales one per row (int8), or null
+     * @param x the vector, float32 (rounded to bfloat16 first for a bfloat16 matrix); not modified
+     * @param y the result
+     */
+    static void product(Storage storage, ByteBuffer w, float[] scales, float[] x, float[] y) {
+        float[] input = x;
+        if (storage == Storage.BFLOAT16) {
+            input = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                input[i] = Float16.bfloat16ToFloat(Float16.bfloat16FromFloat(x[i]));
+            }
+        }
+        rows(storage, w, scales, KERNEL.prepare(storage, input), y);
+    }
+
+    /**
+     * {@code y = W x} for a small float32 matrix on the calling thread (attention scores over cached keys).
+     *
+     * @param w row-major [y.length, x.length], little-endian float32
+     * @param x the vector
+     * @param y the result
+     * @throws IllegalStateException if the kernel is not {@linkplain #available() available}
+     */
+    static void smallProduct(ByteBuffer w, float[] x, float[] y) {
+        requireKernel().rows(Storage.FLOAT32, w, null, x, y, 0, y.length);
+    }
+
+    /**
+     * {@code y += W^T c} for a small float32 matrix on the calling thread (attention's weighted sum of cached values).
+     *
+     * @param w row-major [c.length, y.length], little-endian float32
+     * @param c one coefficient per row of {@code w}
+     * @param y the result, added to
+     * @throws IllegalStateException if the kernel is not {@linkplain #available() available}
+     */
+    static void smallTransposedProduct(ByteBuffer w, float[] c, float[] y) {
+        requireKernel().combine(w, c, y);
+    }
+
+    private static RowKernel requireKernel() {
+        if (KERNEL == null) {
+            throw new IllegalStateException("the Java matrix-vector kernel is not available (start the JVM with"
+                    + " --add-modules jdk.incubator.vector)");
+        }
+        return KERNEL;
     }
 
     private static boolean onCpu(NDArray array) {
@@ -215,9 +258,9 @@ public final class MatVec {
     }
 
     /**
-     * Multiplies a small matrix of each storage (with a vector tail) against plain Java: the incubating API's methods
-     * differ between JDK releases, so a JDK whose API does not match fails here (a {@link LinkageError}) rather than
-     * in a model.
+     * Multiplies a small matrix of each storage (with a vector tail), and combines the float32 one's rows, against
+     * plain Java: the incubating API's methods differ between JDK releases, so a JDK whose API does not match fails
+     * here (a {@link LinkageError}) rather than in a model.
      */
     private static void selfTest(RowKernel kernel) {
         int in = 67; // vector steps and a scalar tail with 16-lane vectors
@@ -247,6 +290,15 @@ public final class MatVec {
                     throw new IllegalStateException(storage + " self-test: row " + r + " gave " + y[r] + ", not "
                             + want);
                 }
+            }
+        }
+        float[] combined = new float[in];
+        kernel.combine(f32, new float[] {1, 2}, combined); // row 0 + 2 * row 1
+        for (int i = 0; i < in; i++) {
+            float want = f32.getFloat(i * 4) + 2 * f32.getFloat((in + i) * 4);
+            if (combined[i] != want) {
+                throw new IllegalStateException("combine self-test: element " + i + " gave " + combined[i] + ", not "
+                        + want);
             }
         }
     }

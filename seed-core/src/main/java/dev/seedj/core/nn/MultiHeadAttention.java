@@ -101,6 +101,11 @@ public final class MultiHeadAttention extends SeedBlock {
         return forward(x, context, additiveMask, null, 0);
     }
 
+    /** @return the factor the scores are multiplied by, {@code D^-0.5} */
+    public float scale() {
+        return scale;
+    }
+
     /** @return the query projection */
     public Linear query() {
         return query;

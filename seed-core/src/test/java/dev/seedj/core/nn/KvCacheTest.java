@@ -2,8 +2,10 @@ package dev.seedj.core.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,7 +15,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The KV cache's in-place buffers: values across growth, multi-step appends and reordering, shape checks. */
+/**
+ * The KV cache's in-place buffers: values across growth, multi-step appends and reordering, shape checks, and rows
+ * written from Java.
+ */
 class KvCacheTest {
     private NDManager manager;
 
@@ -84,6 +89,47 @@ class KvCacheTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> cache.append(0, steps(2, 2, 1), steps(2, 2, 1)));
             assertEquals("cannot append (2, 2, 1, 3) to a cache of (1, 2, 2, 3)", e.getMessage());
+        }
+    }
+
+    @Test
+    void rowsWrittenFromJavaMatchAppendedArraysAcrossGrowth() {
+        try (KvCache cache = new KvCache(manager, 2)) {
+            IllegalStateException empty = assertThrows(IllegalStateException.class,
+                    () -> cache.appendRow(0, new float[6], new float[6]));
+            assertTrue(empty.getMessage().contains("one float32 batch row"), empty.getMessage());
+            cache.append(0, steps(1, 0, 5), steps(1, 0, 5).neg());
+            assertFalse(cache.appendsRows(), "layer 1 is still empty");
+            cache.append(1, steps(1, 0, 5), steps(1, 0, 5));
+            assertTrue(cache.appendsRows());
+            KvCache.Rows rows = null;
+            for (int t = 5; t < 40; t++) { // 16 -> 32 -> 64 steps of room
+                float[] key = steps(1, t, 1).toFloatArray(); // [H * D]
+                float[] value = steps(1, t, 1).neg().toFloatArray();
+                rows = cache.appendRow(0, key, value);
+                cache.appendRow(1, key, key);
+                assertEquals(t + 1, rows.length());
+                assertEquals(2, rows.heads());
+                assertEquals(3, rows.width());
+                // head 1, this step, element 2, read where the record says it is
+                assertEquals(100 + t + 0.2f, rows.keys().getFloat(((rows.capacity() + t) * 3 + 2) * 4));
+                assertEquals(-(100 + t + 0.2f), rows.values().getFloat(((rows.capacity() + t) * 3 + 2) * 4));
+            }
+            assertEquals(64, rows.capacity());
+            assertEquals(40, cache.length());
+            // the arrays libtorch's forward pass reads see what was written in Java
+            assertArrayEquals(steps(1, 0, 40).toFloatArray(), cache.keys(0).toFloatArray());
+            assertArrayEquals(steps(1, 0, 40).neg().toFloatArray(), cache.values(0).toFloatArray());
+            assertArrayEquals(steps(1, 0, 40).toFloatArray(), cache.values(1).toFloatArray());
+            cache.append(0, steps(1, 40, 1), steps(1, 40, 1).neg()); // and the two ways mix
+            assertArrayEquals(steps(1, 0, 41).toFloatArray(), cache.keys(0).toFloatArray());
+            IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
+                    () -> cache.appendRow(1, new float[7], new float[7]));
+            assertEquals("a row of 7 values for a cache of 2 heads of 3", wide.getMessage());
+        }
+        try (KvCache two = new KvCache(manager, 1)) {
+            two.append(0, steps(2, 0, 3), steps(2, 0, 3));
+            assertFalse(two.appendsRows(), "two batch rows");
         }
     }
 }

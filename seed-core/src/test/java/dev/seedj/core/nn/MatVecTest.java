@@ -1,7 +1,9 @@
 package dev.seedj.core.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +25,31 @@ class MatVecTest {
     @Test
     void testsRunWithTheKernel() {
         assertTrue(MatVec.available(), "the surefire JVM must run with --add-modules jdk.incubator.vector");
+    }
+
+    @Test
+    void aLayersKernelViewFollowsItsArrays() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Linear linear = new Linear(3, 2, true);
+            new InMemoryStateDict().put("weight", new float[] {1, 2, 3, 4, 5, 6}, 2, 3)
+                    .put("bias", new float[] {0.5f, -1}, 2).loadInto(linear, m);
+            KernelMatrix view = linear.kernelMatrix();
+            float[] x = {1, 0, -1};
+            assertArrayEquals(new float[] {-1.5f, -3}, view.multiply(x));
+            assertSame(view, linear.kernelMatrix(), "kept while the arrays are the same");
+            linear.bias().getArray().addi(1); // an optimizer's in-place step
+            linear.weight().getArray().muli(2);
+            assertArrayEquals(new float[] {-2.5f, -4}, linear.kernelMatrix().multiply(x));
+            NDArray bias = linear.bias().getArray();
+            NDArray other = m.create(new float[] {1, 1, 1, 0, 0, 0}, new Shape(2, 3));
+            assertFalse(view.isViewOf(other, null, bias), "another weight array: Linear makes a new view");
+            KernelMatrix remade = KernelMatrix.of(other, null, bias);
+            assertArrayEquals(new float[] {1.5f, 0}, remade.multiply(x));
+            assertThrows(IllegalArgumentException.class, () -> remade.multiply(new float[2]));
+            assertTrue(remade.isViewOf(other, null, bias));
+            other.close();
+            assertFalse(remade.isViewOf(other, null, bias), "a closed array has no view");
+        }
     }
 
     @Test

@@ -68,6 +68,20 @@ class NnBlocksTest {
     }
 
     @Test
+    void layerNormOfAJavaRowEqualsTheArrayForm() {
+        Random rng = new Random(3);
+        LayerNorm ln = new LayerNorm(37, 1e-5f);
+        new InMemoryStateDict().put("weight", random(rng, 37), 37).put("bias", random(rng, 37), 37)
+                .loadInto(ln, manager);
+        float[] x = random(rng, 37);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 3 + 2 * x[i]; // a mean and a spread far from 0 and 1
+        }
+        assertArrayEquals(ln.forward(manager.create(x)).toFloatArray(), ln.forwardRow(x), 2e-6f);
+        assertThrows(IllegalArgumentException.class, () -> ln.forwardRow(new float[36]));
+    }
+
+    @Test
     void embeddingRejectsIdsOutOfRange() {
         Embedding emb = new Embedding(4, 2);
         emb.initializeParameters(manager);
@@ -75,6 +89,9 @@ class NnBlocksTest {
                 IllegalArgumentException.class, () -> emb.forward(manager.create(new long[] {1, 4})));
         assertTrue(e.getMessage().contains("found 4"), e.getMessage());
         assertEquals(new Shape(2, 2), emb.forward(manager.create(new long[] {0, 3})).getShape());
+        assertArrayEquals(emb.forward(manager.create(new long[] {3})).toFloatArray(), emb.row(3));
+        IllegalArgumentException row = assertThrows(IllegalArgumentException.class, () -> emb.row(-1));
+        assertTrue(row.getMessage().contains("found -1"), row.getMessage());
     }
 
     @Test

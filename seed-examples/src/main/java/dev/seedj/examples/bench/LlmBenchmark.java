@@ -7,6 +7,7 @@ import dev.seedj.core.bench.CopyBandwidth;
 import dev.seedj.core.bench.MatmulThroughput;
 import dev.seedj.core.bench.ProcessMemory;
 import dev.seedj.core.nn.ActivationFunction;
+import dev.seedj.core.nn.DecodeThreads;
 import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.weights.ComputeType;
 import dev.seedj.llm.LlmDtype;
@@ -124,9 +125,11 @@ public final class LlmBenchmark {
         /** @return the figures as a Markdown table */
         public String toMarkdown() {
             StringBuilder s = new StringBuilder();
-            s.append(format("libtorch threads %d; batch-1 matrix-vector products: %s; load average %.1f before, %.1f"
-                    + " after; fp32 matmul 1024^3 %.1f GFLOP/s; copy bandwidth (all cores, read + write) %.1f GB/s%n%n",
-                    threads, MatVec.available() ? "Java Vector API (MatVec)" : "libtorch", loadBefore, loadAfter,
+            s.append(format("libtorch threads %d; batch-1 matrix-vector products: %s; batch-1 decoding steps: %s;"
+                    + " load average %.1f before, %.1f after; fp32 matmul 1024^3 %.1f GFLOP/s; copy bandwidth (all"
+                    + " cores, read + write) %.1f GB/s%n%n",
+                    threads, MatVec.available() ? "Java Vector API (MatVec)" : "libtorch",
+                    DecodeThreads.javaSteps() ? "Java (OptDecodeStep)" : "libtorch", loadBefore, loadAfter,
                     matmulGflops, copyGbs));
             s.append("| model | weights | bytes per token | bound, batch 1 | prefill 64, batch 1 | decode, batch 1"
                     + " | of the bound | decode, batch 4 |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");

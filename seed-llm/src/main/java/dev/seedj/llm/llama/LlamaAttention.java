@@ -81,4 +81,29 @@ final class LlamaAttention extends SeedBlock {
         NDArray grouped = ArrayScopes.adopt(kv.expandDims(2), activation); // [B, KV, 1, S, D]
         return grouped.repeat(2, groups).reshape(s[0], numHeads, s[2], s[3]); // [B, H, S, D]
     }
+
+    /** @return {@code q_proj} */
+    Linear qProj() {
+        return qProj;
+    }
+
+    /** @return {@code k_proj} */
+    Linear kProj() {
+        return kProj;
+    }
+
+    /** @return {@code v_proj} */
+    Linear vProj() {
+        return vProj;
+    }
+
+    /** @return {@code o_proj} */
+    Linear oProj() {
+        return oProj;
+    }
+
+    /** @return the factor the scores are multiplied by, {@code head_dim^-0.5} */
+    float scale() {
+        return scale;
+    }
 }

@@ -66,4 +66,14 @@ final class LlamaDecoder extends SeedBlock {
     Embedding embedTokens() {
         return embedTokens;
     }
+
+    /** @return the decoder layers, in order */
+    List<LlamaDecoderLayer> layers() {
+        return List.copyOf(layers);
+    }
+
+    /** @return the final norm, {@code norm} */
+    LlamaRmsNorm norm() {
+        return norm;
+    }
 }

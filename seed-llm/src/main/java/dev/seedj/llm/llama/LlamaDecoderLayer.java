@@ -38,4 +38,24 @@ final class LlamaDecoderLayer extends SeedBlock {
         NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cos, sin, mask, cache, index)); // [B, T, hidden]
         return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
     }
+
+    /** @return the self-attention, {@code self_attn} */
+    LlamaAttention selfAttn() {
+        return selfAttn;
+    }
+
+    /** @return the feed-forward network, {@code mlp} */
+    LlamaMlp mlp() {
+        return mlp;
+    }
+
+    /** @return the norm before the attention, {@code input_layernorm} */
+    LlamaRmsNorm inputLayernorm() {
+        return inputLayernorm;
+    }
+
+    /** @return the norm before the feed-forward network, {@code post_attention_layernorm} */
+    LlamaRmsNorm postAttentionLayernorm() {
+        return postAttentionLayernorm;
+    }
 }

@@ -33,4 +33,19 @@ final class LlamaMlp extends SeedBlock {
         NDArray silu = gate.mul(Activation.sigmoid(gate)); // silu(g) = g * sigmoid(g)
         return downProj.forward(silu.mul(upProj.forward(x))); // [B, T, inner] -> [B, T, hidden]
     }
+
+    /** @return {@code gate_proj} */
+    Linear gateProj() {
+        return gateProj;
+    }
+
+    /** @return {@code up_proj} */
+    Linear upProj() {
+        return upProj;
+    }
+
+    /** @return {@code down_proj} */
+    Linear downProj() {
+        return downProj;
+    }
 }

@@ -343,11 +343,26 @@ public final class LlamaModel implements AdaptableLanguageModel<LlamaModel> {
 
     private NDArray nextLogits(LlamaInputs in, KvCache cache, NDManager manager) {
         try (NDManager scope = manager.newSubManager(device())) {
-            NDArray h = hidden(in, cache, null, scope); // [B, T, hidden]
-            NDArray logits = float32(network.lastLogits(h.get(":, -1, :"))); // [B, V]
+            LlamaDecodeStep step = decodeStep(in, cache);
+            NDArray last; // [B, hidden]
+            if (step != null) { // one sequence, one new token: the decoder in Java
+                last = scope.create(step.lastHidden(in, cache), new Shape(1, config.hiddenSize()));
+            } else {
+                last = hidden(in, cache, null, scope).get(":, -1, :");
+            }
+            NDArray logits = float32(network.lastLogits(last)); // [B, V]
             logits.attach(manager);
             return logits;
         }
+    }
+
+    /**
+     * @param in a step's inputs
+     * @param cache the generation's cache
+     * @return the step in Java, or null where libtorch's forward pass runs it (see {@link LlamaDecodeStep})
+     */
+    LlamaDecodeStep decodeStep(LlamaInputs in, KvCache cache) {
+        return LlamaDecodeStep.prepare(network.model(), rotary, dtype, in, cache);
     }
 
     @Override

@@ -43,4 +43,32 @@ final class LlamaRmsNorm extends SeedBlock {
         NDArray normed = x.div(variance.add(eps).sqrt()); // [..., dim]
         return normed.mul(weight.getArray()); // activation first: the result stays in the pass's manager
     }
+
+    /**
+     * The float32 normalisation of one row held in a Java array (a decoding step computed in Java): the mean square
+     * accumulated in double, the rest in float32 as {@link #forward} computes it.
+     *
+     * @param x [dim]; not modified
+     * @return [dim]
+     * @throws IllegalArgumentException if {@code x} does not have {@code dim} elements
+     */
+    float[] forwardRow(float[] x) {
+        float[] gain;
+        try (NDArray widened = weight.getArray().toType(DataType.FLOAT32, true)) { // a copy, whatever the type
+            gain = widened.toFloatArray();
+        }
+        if (x.length != gain.length) {
+            throw new IllegalArgumentException("a row of " + x.length + " values for an RMS norm over " + gain.length);
+        }
+        double squares = 0;
+        for (float v : x) {
+            squares += (double) v * v;
+        }
+        float rms = (float) Math.sqrt((float) (squares / x.length) + eps);
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] / rms * gain[i];
+        }
+        return y;
+    }
 }

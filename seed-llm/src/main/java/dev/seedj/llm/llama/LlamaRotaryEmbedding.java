@@ -68,6 +68,17 @@ final class LlamaRotaryEmbedding {
      * @return {@code {cos, sin}}, each float32 [B, 1, T, dim]
      */
     NDArray[] cosSin(long[] positions, int batch, int length, int keyLength, NDManager manager) {
+        float[][] rows = cosSinValues(positions, keyLength);
+        Shape shape = new Shape(batch, 1, length, dim);
+        return new NDArray[] {manager.create(rows[0], shape), manager.create(rows[1], shape)};
+    }
+
+    /**
+     * @param positions position ids
+     * @param keyLength past + T, the length dynamic scaling looks at
+     * @return {@code {cos, sin}}, each [positions.length * dim], a row of {@code dim} per position
+     */
+    float[][] cosSinValues(long[] positions, int keyLength) {
         float[] freqs = invFreq;
         if (scaling.type() == LlamaConfig.RopeScaling.Type.DYNAMIC && keyLength > maxPositions) {
             double f = scaling.factor();
@@ -90,8 +101,27 @@ final class LlamaRotaryEmbedding {
                 sin[p * dim + half + j] = s;
             }
         }
-        Shape shape = new Shape(batch, 1, length, dim);
-        return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
+        return new float[][] {cos, sin};
+    }
+
+    /**
+     * {@link #apply} for one position held in a Java array: each head of {@code x} rotated in place.
+     *
+     * @param x [heads * dim], the heads one after another
+     * @param cos [dim], from {@link #cosSinValues}
+     * @param sin [dim]
+     */
+    static void applyToRow(float[] x, float[] cos, float[] sin) {
+        int dim = cos.length;
+        int half = dim / 2;
+        for (int h = 0; h < x.length; h += dim) {
+            for (int j = 0; j < half; j++) {
+                float x1 = x[h + j];
+                float x2 = x[h + half + j];
+                x[h + j] = x1 * cos[j] + -x2 * sin[j]; // rotate_half(x) = cat(-x2, x1)
+                x[h + half + j] = x2 * cos[half + j] + x1 * sin[half + j];
+            }
+        }
     }
 
     /**

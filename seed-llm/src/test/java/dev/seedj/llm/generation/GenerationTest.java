@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
+import dev.seedj.core.nn.DecodeThreads;
 import dev.seedj.core.nn.KvCache;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
@@ -184,8 +185,10 @@ class GenerationTest {
                 try (NDManager s = m.newSubManager()) {
                     model.nextLogits(new long[][] {{7}}, mask, cache, s);
                 }
-                // per layer a buffer and a view of it for the keys and for the values
-                assertEquals(4 * CONFIG.numLayers(), cacheManager.getManagedArrays().size(), "cache arrays at step " + step);
+                // per layer a buffer for the keys and one for the values; libtorch's step also makes a view of each
+                int perLayer = DecodeThreads.javaSteps() ? 2 : 4;
+                assertEquals(perLayer * CONFIG.numLayers(), cacheManager.getManagedArrays().size(),
+                        "cache arrays at step " + step);
             }
             assertEquals(55, cache.length());
         }

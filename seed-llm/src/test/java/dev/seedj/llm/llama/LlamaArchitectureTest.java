@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.nn.DecodeThreads;
 import dev.seedj.core.nn.KvCache;
 import dev.seedj.llm.Vocabulary;
 import dev.seedj.llm.generation.GenerationConfig;
@@ -94,8 +95,10 @@ class LlamaArchitectureTest {
                 try (NDManager s = manager.newSubManager()) {
                     m.nextLogits(new long[][] {{7}}, mask, cache, s);
                 }
-                // 2 layers, each a buffer and a view for the keys and for the values
-                assertEquals(8, cacheManager.getManagedArrays().size(), "cache arrays at step " + step);
+                // 2 layers, each a buffer for the keys and one for the values; libtorch's step also makes a view of
+                // each
+                int expected = DecodeThreads.javaSteps() ? 4 : 8;
+                assertEquals(expected, cacheManager.getManagedArrays().size(), "cache arrays at step " + step);
             }
             assertEquals(33, cache.length());
             new Generator(m).generate(List.of(new long[] {4, 5}), GenerationConfig.builder().maxNewTokens(6)

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.seedj.core.nn.ArrayScopes;
 import dev.seedj.core.nn.GraphConstants;
+import dev.seedj.core.nn.KernelMatrix;
 import dev.seedj.core.nn.Linear;
+import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.nn.ParameterInit;
 
 /**
@@ -61,6 +63,16 @@ public final class LoraLinear extends Linear {
             out.bias().setArray(base.bias().getArray());
         }
         return out;
+    }
+
+    /**
+     * @return the merged weight as the Java kernel reads it while merged; null while unmerged (the product is more
+     *     than one matrix) or where the kernel cannot read it
+     */
+    @Override
+    public KernelMatrix kernelMatrix() {
+        NDArray w = merged;
+        return w != null && MatVec.reads(w) ? kernelMatrix(w, null, bias() == null ? null : bias().getArray()) : null;
     }
 
     /**
