@@ -69,8 +69,8 @@ final class OptDecodeStep {
         List<LayerStep> layers = new ArrayList<>();
         for (OptDecoderLayer layer : decoder.layers()) {
             MultiHeadAttention attention = layer.selfAttn();
-            KernelMatrix[] m = KernelMatrix.ofLayers(attention.query(), attention.key(), attention.value(), attention.output(),
-                    layer.fc1(), layer.fc2());
+            KernelMatrix[] m = KernelMatrix.ofLayers(attention.query(), attention.key(), attention.value(),
+                    attention.output(), layer.fc1(), layer.fc2());
             if (m == null) {
                 return null;
             }

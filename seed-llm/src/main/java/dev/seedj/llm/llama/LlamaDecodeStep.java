@@ -63,8 +63,8 @@ final class LlamaDecodeStep {
         for (LlamaDecoderLayer layer : decoder.layers()) {
             LlamaAttention a = layer.selfAttn();
             LlamaMlp mlp = layer.mlp();
-            KernelMatrix[] m = KernelMatrix.ofLayers(a.qProj(), a.kProj(), a.vProj(), a.oProj(), mlp.gateProj(), mlp.upProj(),
-                    mlp.downProj());
+            KernelMatrix[] m = KernelMatrix.ofLayers(a.qProj(), a.kProj(), a.vProj(), a.oProj(), mlp.gateProj(),
+                    mlp.upProj(), mlp.downProj());
             if (m == null) {
                 return null;
             }
