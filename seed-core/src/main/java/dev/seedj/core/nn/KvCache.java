@@ -94,13 +94,15 @@ public final class KvCache implements AutoCloseable {
      * @param key [H * D], the heads one after another
      * @param value [H * D]
      * @return the layer's keys and values after the append, valid until the next append to this layer
-     * @throws IllegalStateException if {@link #appendsRows()} does not hold
+     * @throws IllegalStateException if the layer does not hold one float32 batch row on the CPU (see
+     *     {@link #appendsRows()})
      * @throws IllegalArgumentException if the rows do not have the cache's H * D values
      */
     public Rows appendRow(int layer, float[] key, float[] value) {
-        if (!appendsRows()) {
-            throw new IllegalStateException(
-                    "appendRow needs a cache of one float32 batch row on the CPU in every layer");
+        if (keys[layer] == null || !keys[layer].holdsOneFloat32Row() || !values[layer].holdsOneFloat32Row()) {
+            throw new IllegalStateException("appendRow needs a cache of one float32 batch row on the CPU; layer " + layer
+                    + " holds " + (keys[layer] == null ? "nothing yet" : keys[layer].buffer.getDataType() + " "
+                    + keys[layer].buffer.getShape()));
         }
         ByteBuffer k = keys[layer].appendRow(key);
         ByteBuffer v = values[layer].appendRow(value);

@@ -97,7 +97,8 @@ class KvCacheTest {
         try (KvCache cache = new KvCache(manager, 2)) {
             IllegalStateException empty = assertThrows(IllegalStateException.class,
                     () -> cache.appendRow(0, new float[6], new float[6]));
-            assertTrue(empty.getMessage().contains("one float32 batch row"), empty.getMessage());
+            assertEquals("appendRow needs a cache of one float32 batch row on the CPU; layer 0 holds nothing yet",
+                    empty.getMessage());
             cache.append(0, steps(1, 0, 5), steps(1, 0, 5).neg());
             assertFalse(cache.appendsRows(), "layer 1 is still empty");
             cache.append(1, steps(1, 0, 5), steps(1, 0, 5));
@@ -130,6 +131,9 @@ class KvCacheTest {
         try (KvCache two = new KvCache(manager, 1)) {
             two.append(0, steps(2, 0, 3), steps(2, 0, 3));
             assertFalse(two.appendsRows(), "two batch rows");
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> two.appendRow(0, new float[6], new float[6]));
+            assertTrue(e.getMessage().endsWith("layer 0 holds float32 (2, 2, 16, 3)"), e.getMessage());
         }
     }
 }
