@@ -9,7 +9,6 @@ import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.nn.MultiHeadAttention;
 import dev.seedj.core.nn.RowAttention;
-import dev.seedj.core.nn.TorchAutograd;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,9 +59,7 @@ final class OptDecodeStep {
      * @return the step, or null where it does not apply (see the class comment): libtorch's forward pass runs then
      */
     static OptDecodeStep prepare(OptForCausalLm net, OptConfig config, OptInputs in, KvCache cache) {
-        if (!DecodeThreads.javaSteps() || TorchAutograd.isRecording()
-                || in.batch() != 1 || in.length() != 1 || config.activation() != ActivationFunction.RELU
-                || !cache.appendsRows()) {
+        if (!DecodeThreads.javaStep(in.batch(), in.length(), cache) || config.activation() != ActivationFunction.RELU) {
             return null;
         }
         OptDecoder decoder = net.decoder();
@@ -98,7 +95,10 @@ final class OptDecodeStep {
         if (projectIn != null) {
             h = projectIn.multiply(h); // [hidden]
         }
-        h = add(h, decoder.embedPositions().row(in.positions()[0])); // [hidden]
+        float[] positions = decoder.embedPositions().row(in.positions()[0]); // [hidden]
+        for (int i = 0; i < h.length; i++) {
+            h[i] += positions[i];
+        }
         for (int i = 0; i < layers.size(); i++) {
             h = layer(layers.get(i), h, mask, cache, i);
         }
@@ -114,7 +114,7 @@ final class OptDecodeStep {
         float[] q = l.q().multiply(h); // [hidden] = [H * D]
         KvCache.Rows cached = cache.appendRow(index, l.k().multiply(h), l.v().multiply(h)); // [H, past + 1, D]
         float[] attended = RowAttention.attend(q, cached, l.attention().scale(), mask);
-        h = add(x, l.out().multiply(attended));
+        h = l.out().multiply(attended, x); // x + out_proj(attended)
         if (!layerNormBefore) {
             h = l.selfAttnLayerNorm().forwardRow(h);
         }
@@ -123,16 +123,7 @@ final class OptDecodeStep {
         for (int i = 0; i < f.length; i++) {
             f[i] = Math.max(f[i], 0f); // ReLU
         }
-        h = add(h, l.fc2().multiply(f)); // [hidden]
+        h = l.fc2().multiply(f, h); // h + fc2(f), [hidden]
         return layerNormBefore ? h : l.finalLayerNorm().forwardRow(h);
-    }
-
-    /** @return {@code a + b}, a new row */
-    private static float[] add(float[] a, float[] b) {
-        float[] sum = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            sum[i] = a[i] + b[i];
-        }
-        return sum;
     }
 }

@@ -58,6 +58,19 @@ public final class DecodeThreads {
     }
 
     /**
+     * The conditions every model's Java step shares (each model adds its own, e.g. its weight and activation types).
+     *
+     * @param sequences the step's batch rows
+     * @param newTokens the new tokens per row
+     * @param cache the generation's cache
+     * @return whether {@link #javaSteps()} holds, autograd is not recording, the step is one new token of one sequence,
+     *     and the cache holds that sequence's prompt as one float32 row ({@link KvCache#appendsRows()})
+     */
+    public static boolean javaStep(int sequences, int newTokens, KvCache cache) {
+        return javaSteps() && !TorchAutograd.isRecording() && sequences == 1 && newTokens == 1 && cache.appendsRows();
+    }
+
+    /**
      * Runs one decoding step whose large products go through {@link MatVec} with single-threaded libtorch on this
      * thread and the kernel split over {@code seedj.decode.threads} threads; nested calls run as the outer one.
      *

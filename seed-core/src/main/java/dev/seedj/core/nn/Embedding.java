@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
+import dev.seedj.core.weights.LibtorchOps;
 
 /**
  * A lookup table {@code weight [num, dim]} as PyTorch's {@code nn.Embedding}. Indices are checked to lie
@@ -57,7 +58,7 @@ public final class Embedding extends SeedBlock {
                     + index);
         }
         try (NDArray row = weight.getArray().get(index)) { // a view of one row
-            return ReducedPrecision.float32Values(row);
+            return LibtorchOps.float32Values(row);
         }
     }
 

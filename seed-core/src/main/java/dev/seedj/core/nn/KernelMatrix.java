@@ -2,6 +2,7 @@ package dev.seedj.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.seedj.core.weights.LibtorchOps;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -43,7 +44,7 @@ public final class KernelMatrix {
                 ? memory(biasArray, out * 4L, "bias")
                 : null;
         this.biasView = biasMemory != null && biasMemory.isDirect() ? biasMemory.asFloatBuffer() : null;
-        this.biasCopy = biasArray != null && biasView == null ? ReducedPrecision.float32Values(biasArray) : null;
+        this.biasCopy = biasArray != null && biasView == null ? LibtorchOps.float32Values(biasArray) : null;
     }
 
     /**
@@ -113,19 +114,35 @@ public final class KernelMatrix {
      * @throws IllegalArgumentException if {@code x} does not have {@link #inFeatures()} elements
      */
     public float[] multiply(float[] x) {
+        return multiply(x, null);
+    }
+
+    /**
+     * {@code y = W x (* scales) + b + residual}: a product whose result joins a residual stream.
+     *
+     * @param x float32 [in]; not modified
+     * @param residual float32 [out] added to the result (not modified), or null
+     * @return float32 [out], a new array
+     * @throws IllegalArgumentException if {@code x} does not have {@link #inFeatures()} elements or {@code residual}
+     *     not {@link #outFeatures()}
+     */
+    public float[] multiply(float[] x, float[] residual) {
         if (x.length != in) {
             throw new IllegalArgumentException("a row of " + x.length + " values for a matrix of " + in + " columns");
         }
+        if (residual != null && residual.length != out) {
+            throw new IllegalArgumentException("a residual of " + residual.length + " values for " + out + " rows");
+        }
         float[] y = new float[out];
         MatVec.product(storage, weight, scales, x, y);
-        if (biasView != null) {
-            for (int r = 0; r < out; r++) {
-                y[r] += biasView.get(r);
+        for (int r = 0; r < out; r++) {
+            float v = y[r];
+            if (biasView != null) {
+                v += biasView.get(r);
+            } else if (biasCopy != null) {
+                v += biasCopy[r];
             }
-        } else if (biasCopy != null) {
-            for (int r = 0; r < out; r++) {
-                y[r] += biasCopy[r];
-            }
+            y[r] = residual == null ? v : residual[r] + v;
         }
         return y;
     }

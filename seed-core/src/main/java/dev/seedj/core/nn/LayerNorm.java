@@ -53,8 +53,8 @@ public final class LayerNorm extends SeedBlock {
         if (x.length != dim) {
             throw new IllegalArgumentException("a row of " + x.length + " values for a layer norm over " + dim);
         }
-        float[] gain = ReducedPrecision.float32Values(weight.getArray());
-        float[] shift = ReducedPrecision.float32Values(bias.getArray());
+        float[] gain = LibtorchOps.float32Values(weight.getArray());
+        float[] shift = LibtorchOps.float32Values(bias.getArray());
         double sum = 0;
         for (float v : x) {
             sum += v;

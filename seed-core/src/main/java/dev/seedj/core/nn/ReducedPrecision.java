@@ -131,17 +131,4 @@ final class ReducedPrecision {
         }
         return ArrayScopes.adopt(parameter.toType(DataType.FLOAT32, false), activation);
     }
-
-    /**
-     * @param array float32, or another floating type (bfloat16 is widened inside libtorch)
-     * @return its values as float32, a Java copy (the widened array, if any, is freed)
-     */
-    static float[] float32Values(NDArray array) {
-        if (array.getDataType() == DataType.FLOAT32) {
-            return array.toFloatArray();
-        }
-        try (NDArray widened = array.toType(DataType.FLOAT32, false)) {
-            return widened.toFloatArray();
-        }
-    }
 }

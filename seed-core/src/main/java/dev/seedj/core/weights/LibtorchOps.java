@@ -340,6 +340,19 @@ public final class LibtorchOps {
         return array.getDataType() == DataType.UNKNOWN;
     }
 
+    /**
+     * @param array float32, or another floating type (bfloat16 is widened inside libtorch)
+     * @return its values as float32, a Java copy (the widened array, if any, is freed)
+     */
+    public static float[] float32Values(NDArray array) {
+        if (array.getDataType() == DataType.FLOAT32) {
+            return array.toFloatArray();
+        }
+        try (NDArray widened = array.toType(DataType.FLOAT32, false)) {
+            return widened.toFloatArray();
+        }
+    }
+
     /** Calls {@code at::Tensor f(const at::Tensor&, ...)}; the result goes to a heap Tensor DJL later deletes. */
     private static NDArray call(Function function, NDArray self, Object... args) {
         if (!(self instanceof PtNDArray pt)) {

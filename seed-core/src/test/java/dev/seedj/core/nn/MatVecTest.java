@@ -36,6 +36,8 @@ class MatVecTest {
             KernelMatrix view = linear.kernelMatrix();
             float[] x = {1, 0, -1};
             assertArrayEquals(new float[] {-1.5f, -3}, view.multiply(x));
+            assertArrayEquals(new float[] {8.5f, 17}, view.multiply(x, new float[] {10, 20}), "a residual added");
+            assertThrows(IllegalArgumentException.class, () -> view.multiply(x, new float[3]));
             assertSame(view, linear.kernelMatrix(), "kept while the arrays are the same");
             linear.bias().getArray().addi(1); // an optimizer's in-place step
             linear.weight().getArray().muli(2);

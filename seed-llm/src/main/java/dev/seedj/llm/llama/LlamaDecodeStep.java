@@ -6,11 +6,9 @@ import dev.seedj.core.nn.KvCache;
 import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.nn.RowAttention;
-import dev.seedj.core.nn.TorchAutograd;
 import dev.seedj.core.weights.ComputeType;
 import dev.seedj.llm.LlmDtype;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -54,9 +52,7 @@ final class LlamaDecodeStep {
      */
     static LlamaDecodeStep prepare(LlamaDecoder decoder, LlamaRotaryEmbedding rotary,
             LlmDtype dtype, LlamaInputs in, KvCache cache) {
-        if (!DecodeThreads.javaSteps() || TorchAutograd.isRecording()
-                || in.batch() != 1 || in.length() != 1 || dtype.computeType() != ComputeType.FLOAT32
-                || !cache.appendsRows()) {
+        if (!DecodeThreads.javaStep(in.batch(), in.length(), cache) || dtype.computeType() != ComputeType.FLOAT32) {
             return null;
         }
         List<LayerStep> layers = new ArrayList<>();
@@ -99,7 +95,7 @@ final class LlamaDecodeStep {
         LlamaRotaryEmbedding.applyToRow(k, cosSin[0], cosSin[1]);
         KvCache.Rows cached = cache.appendRow(index, k, l.v().multiply(n)); // [KV, past + 1, D]
         float[] attended = RowAttention.attend(q, cached, l.layer().selfAttn().scale(), mask); // [H * D]
-        float[] h = add(x, l.o().multiply(attended)); // [hidden]
+        float[] h = l.o().multiply(attended, x); // x + o_proj(attended), [hidden]
         n = l.layer().postAttentionLayernorm().forwardRow(h);
         float[] gate = l.gate().multiply(n); // [inner]
         float[] up = l.up().multiply(n);
@@ -107,15 +103,6 @@ final class LlamaDecodeStep {
             float g = gate[i];
             gate[i] = g * (1f / (1f + (float) Math.exp(-g))) * up[i]; // silu(gate) * up
         }
-        return add(h, l.down().multiply(gate)); // [hidden]
-    }
-
-    /** @return {@code a + b}, a new row */
-    private static float[] add(float[] a, float[] b) {
-        float[] sum = Arrays.copyOf(a, a.length);
-        for (int i = 0; i < a.length; i++) {
-            sum[i] += b[i];
-        }
-        return sum;
+        return l.down().multiply(gate, h); // h + down_proj(silu(gate) * up), [hidden]
     }
 }

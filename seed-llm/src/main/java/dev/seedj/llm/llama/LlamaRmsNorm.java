@@ -53,10 +53,7 @@ final class LlamaRmsNorm extends SeedBlock {
      * @throws IllegalArgumentException if {@code x} does not have {@code dim} elements
      */
     float[] forwardRow(float[] x) {
-        float[] gain;
-        try (NDArray widened = weight.getArray().toType(DataType.FLOAT32, true)) { // a copy, whatever the type
-            gain = widened.toFloatArray();
-        }
+        float[] gain = LibtorchOps.float32Values(weight.getArray());
         if (x.length != gain.length) {
             throw new IllegalArgumentException("a row of " + x.length + " values for an RMS norm over " + gain.length);
         }
