@@ -9,12 +9,15 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link MatVec}'s row kernel on the JDK's Vector API: each row's dot product with {@code x} in the widest float
- * vectors the CPU has (16 lanes with AVX-512), several accumulators to hide the fused multiply-add latency, the
- * elements after the last whole vector step in scalar code. bfloat16 and int8 rows are read as int vectors holding two
+ * vectors the CPU has (16 lanes with AVX-512), one accumulator per row, the elements after the last whole vector
+ * step in scalar code. bfloat16 and int8 rows are read as int vectors holding two
  * or four values each, taken apart in registers (a bfloat16 value is a float's upper half: one shift or mask; an int8
- * value is shifted to the top, back down with its sign, and converted), against {@code x} reordered once per product
+ * value is moved to the top byte, the rest cleared, and converted), against {@code x} reordered once per product
  * ({@link #prepare}). Reading them as vectors of shorts or bytes was slower, an int8 row half as fast: each
- * {@code ByteBuffer} load costs about the same instructions whatever its width.
+ * {@code ByteBuffer} load costs about the same instructions whatever its width. Rows are read {@value #STREAMS} at
+ * a time, far apart (their independent accumulators hide the fused multiply-add latency); a row left over is read
+ * alone with the same operations in the same order, so that a row's result does not depend on how the rows were
+ * split between threads.
  * Loaded by name from {@link MatVec} only when the JVM has the {@code jdk.incubator.vector} module.
  *
  * <p>Stateless and thread-safe.
@@ -23,6 +26,17 @@ final class VectorRowKernel implements MatVec.RowKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
     private static final int LANES = F.length();
+    /**
+     * Rows read at once, {@code apart} rows from each other: four streams through memory rather than one keep more
+     * reads in flight (the hardware prefetchers follow each), which read 35-45% more bytes per second on two cores in
+     * a probe at 768 to 8192 columns (docs/benchmarks.md, session 16). Four consecutive rows gained nothing at 768
+     * columns, where they are one stream.
+     */
+    private static final int STREAMS = 4;
+    /** The top byte of an int lane, where {@link #int8Row} moves each int8 value. */
+    private static final int TOP = 0xFF000000;
+    /** 2^-24: undoes the move of an int8 value to the top of its lane. */
+    private static final float TOP_BYTE = 0x1p-24f;
 
     /** Needs float vectors of at least 256 bits. */
     VectorRowKernel() {
@@ -66,25 +80,37 @@ final class VectorRowKernel implements MatVec.RowKernel {
 
     private static void float32Rows(ByteBuffer w, float[] x, float[] y, int from, int to) {
         int bound = bound(MatVec.Storage.FLOAT32, x.length);
-        for (int r = from; r < to; r++) {
-            int base = Math.toIntExact((long) r * x.length * Float.BYTES);
+        int apart = (to - from) / STREAMS;
+        for (int r = from; r < from + apart; r++) {
+            float32Rows4(w, x, y, r, apart, bound);
+        }
+        for (int r = from + STREAMS * apart; r < to; r++) {
+            int base = rowBase(MatVec.Storage.FLOAT32, r, x.length);
             y[r] = float32Row(w, base, x, bound) + tail(MatVec.Storage.FLOAT32, w, base, x, bound);
         }
     }
 
     private static void bfloat16Rows(ByteBuffer w, float[] x, float[] y, int from, int to) {
         int bound = bound(MatVec.Storage.BFLOAT16, x.length);
-        for (int r = from; r < to; r++) {
-            int base = Math.toIntExact((long) r * x.length * Short.BYTES);
+        int apart = (to - from) / STREAMS;
+        for (int r = from; r < from + apart; r++) {
+            bfloat16Rows4(w, x, y, r, apart, bound);
+        }
+        for (int r = from + STREAMS * apart; r < to; r++) {
+            int base = rowBase(MatVec.Storage.BFLOAT16, r, x.length);
             y[r] = bfloat16Row(w, base, x, bound) + tail(MatVec.Storage.BFLOAT16, w, base, x, bound);
         }
     }
 
     private static void int8Rows(ByteBuffer w, float[] scales, float[] x, float[] y, int from, int to) {
         int bound = bound(MatVec.Storage.INT8, x.length);
-        for (int r = from; r < to; r++) {
-            int base = Math.toIntExact((long) r * x.length);
-            y[r] = (int8Row(w, base, x, bound) + tail(MatVec.Storage.INT8, w, base, x, bound)) * scales[r];
+        int apart = (to - from) / STREAMS;
+        for (int r = from; r < from + apart; r++) {
+            int8Rows4(w, scales, x, y, r, apart, bound);
+        }
+        for (int r = from + STREAMS * apart; r < to; r++) {
+            int base = rowBase(MatVec.Storage.INT8, r, x.length);
+            y[r] = int8Sum(int8Row(w, base, x, bound), scales[r], w, base, x, bound);
         }
     }
 
@@ -114,33 +140,96 @@ final class VectorRowKernel implements MatVec.RowKernel {
         return dot;
     }
 
-    /** Elements {@code [0, bound)} of a float32 row times {@code x}. */
+    /** Elements {@code [0, bound)} of a float32 row times {@code x}, as {@link #float32Rows4} sums each row. */
     private static float float32Row(ByteBuffer w, int base, float[] x, int bound) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        for (int i = 0; i < bound; i += 2 * LANES) {
-            FloatVector w0 = FloatVector.fromByteBuffer(F, w, base + i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
-            FloatVector w1 = FloatVector.fromByteBuffer(F, w, base + (i + LANES) * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
-            a0 = w0.fma(FloatVector.fromArray(F, x, i), a0);
-            a1 = w1.fma(FloatVector.fromArray(F, x, i + LANES), a1);
+        FloatVector a = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += LANES) {
+            a = FloatVector.fromByteBuffer(F, w, base + i * Float.BYTES, ByteOrder.LITTLE_ENDIAN)
+                    .fma(FloatVector.fromArray(F, x, i), a);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return a.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * Elements {@code [0, bound)} of a bfloat16 row times {@code x} in {@link #prepare}'s order. Each int lane holds
-     * two consecutive bfloat16 values: shifted up by 16 bits the first, masked the second, each is then a float.
+     * {@code y[r] = W[r] x} for the four rows {@code r = first + k * apart}, {@code k < 4}, read side by side, each
+     * row's elements in a single accumulator. {@link #bfloat16Rows4} and {@link #int8Rows4} repeat this frame around
+     * their own loops on purpose: the four accumulators stay in registers only while no vector crosses a call.
      */
-    private static float bfloat16Row(ByteBuffer w, int base, float[] x, int bound) {
+    private static void float32Rows4(ByteBuffer w, float[] x, float[] y, int first, int apart, int bound) {
+        int b0 = rowBase(MatVec.Storage.FLOAT32, first, x.length);
+        int b1 = rowBase(MatVec.Storage.FLOAT32, first + apart, x.length);
+        int b2 = rowBase(MatVec.Storage.FLOAT32, first + 2 * apart, x.length);
+        int b3 = rowBase(MatVec.Storage.FLOAT32, first + 3 * apart, x.length);
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector xi = FloatVector.fromArray(F, x, i);
+            int offset = i * Float.BYTES;
+            a0 = FloatVector.fromByteBuffer(F, w, b0 + offset, ByteOrder.LITTLE_ENDIAN).fma(xi, a0);
+            a1 = FloatVector.fromByteBuffer(F, w, b1 + offset, ByteOrder.LITTLE_ENDIAN).fma(xi, a1);
+            a2 = FloatVector.fromByteBuffer(F, w, b2 + offset, ByteOrder.LITTLE_ENDIAN).fma(xi, a2);
+            a3 = FloatVector.fromByteBuffer(F, w, b3 + offset, ByteOrder.LITTLE_ENDIAN).fma(xi, a3);
+        }
+        y[first] = a0.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.FLOAT32, w, b0, x, bound);
+        y[first + apart] = a1.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.FLOAT32, w, b1, x, bound);
+        y[first + 2 * apart] = a2.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.FLOAT32, w, b2, x, bound);
+        y[first + 3 * apart] = a3.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.FLOAT32, w, b3, x, bound);
+    }
+
+    /** {@link #float32Rows4} for bfloat16 rows, {@code x} in {@link #prepare}'s order. */
+    private static void bfloat16Rows4(ByteBuffer w, float[] x, float[] y, int first, int apart, int bound) {
+        int b0 = rowBase(MatVec.Storage.BFLOAT16, first, x.length);
+        int b1 = rowBase(MatVec.Storage.BFLOAT16, first + apart, x.length);
+        int b2 = rowBase(MatVec.Storage.BFLOAT16, first + 2 * apart, x.length);
+        int b3 = rowBase(MatVec.Storage.BFLOAT16, first + 3 * apart, x.length);
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += 2 * LANES) {
+            FloatVector low = FloatVector.fromArray(F, x, i); // meets the first value of each int lane
+            FloatVector high = FloatVector.fromArray(F, x, i + LANES);
+            int offset = i * Short.BYTES;
+            IntVector p0 = IntVector.fromByteBuffer(I, w, b0 + offset, ByteOrder.LITTLE_ENDIAN);
+            IntVector p1 = IntVector.fromByteBuffer(I, w, b1 + offset, ByteOrder.LITTLE_ENDIAN);
+            IntVector p2 = IntVector.fromByteBuffer(I, w, b2 + offset, ByteOrder.LITTLE_ENDIAN);
+            IntVector p3 = IntVector.fromByteBuffer(I, w, b3 + offset, ByteOrder.LITTLE_ENDIAN);
+            a0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(low, a0);
+            a1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(low, a1);
+            a2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(low, a2);
+            a3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(low, a3);
+            a0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(high, a0);
+            a1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(high, a1);
+            a2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(high, a2);
+            a3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(high, a3);
+        }
+        y[first] = a0.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.BFLOAT16, w, b0, x, bound);
+        y[first + apart] = a1.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.BFLOAT16, w, b1, x, bound);
+        y[first + 2 * apart] = a2.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.BFLOAT16, w, b2, x, bound);
+        y[first + 3 * apart] = a3.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.BFLOAT16, w, b3, x, bound);
+    }
+
+    /** @return the byte offset of row {@code r} of a matrix with {@code in} columns */
+    private static int rowBase(MatVec.Storage storage, int r, int in) {
+        return Math.toIntExact((long) r * in * storage.bytes);
+    }
+
+    /**
+     * Elements {@code [0, bound)} of a bfloat16 row times {@code x} in {@link #prepare}'s order, as
+     * {@link #bfloat16Rows4} sums each row. Each int lane holds two consecutive bfloat16 values: shifted up by 16 bits
+     * the first, masked the second, each is then a float.
+     */
+    private static float bfloat16Row(ByteBuffer w, int base, float[] x, int bound) {
+        FloatVector a = FloatVector.zero(F);
         for (int i = 0; i < bound; i += 2 * LANES) {
             IntVector pairs = IntVector.fromByteBuffer(I, w, base + i * Short.BYTES, ByteOrder.LITTLE_ENDIAN);
-            a0 = pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, i), a0);
-            a1 = pairs.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats()
-                    .fma(FloatVector.fromArray(F, x, i + LANES), a1);
+            a = pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, i), a);
+            a = pairs.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, x, i + LANES), a);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return a.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -153,31 +242,91 @@ final class VectorRowKernel implements MatVec.RowKernel {
     }
 
     /**
-     * Elements {@code [0, bound)} of an int8 row times {@code x} in {@link #prepare}'s order (the row's scale is
-     * applied by the caller). Each int lane holds four consecutive bytes; byte {@code k} is shifted to the top and
-     * arithmetically back down (its sign extended), converted to float and met with quarter {@code k} of the block.
+     * Elements {@code [0, bound)} of an int8 row times {@code x} in {@link #prepare}'s order, times 2^24, as
+     * {@link #int8Rows4} sums each row ({@link #int8Sum} makes the row's result of it). Each int lane holds four
+     * consecutive bytes; byte {@code k} is moved to the top byte and the rest cleared, which is the byte's value times
+     * 2^24 as an int, exact as a float: one or two instructions per byte instead of a shift up and an arithmetic shift
+     * down. Scaling by a power of two is exact, so the sums are those of the bytes themselves.
+     *
+     * @return the row's accumulator
      */
-    private static float int8Row(ByteBuffer w, int base, float[] x, int bound) {
+    private static FloatVector int8Row(ByteBuffer w, int base, float[] x, int bound) {
+        FloatVector a = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += 4 * LANES) {
+            IntVector bytes = IntVector.fromByteBuffer(I, w, base + i, ByteOrder.LITTLE_ENDIAN);
+            // written out rather than through a helper: a vector that crosses a call that is not inlined is boxed
+            FloatVector b0 = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0);
+            FloatVector b1 = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector b2 = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector b3 = (FloatVector) bytes.lanewise(VectorOperators.AND, TOP).convert(VectorOperators.I2F, 0);
+            a = b0.fma(FloatVector.fromArray(F, x, i), a);
+            a = b1.fma(FloatVector.fromArray(F, x, i + LANES), a);
+            a = b2.fma(FloatVector.fromArray(F, x, i + 2 * LANES), a);
+            a = b3.fma(FloatVector.fromArray(F, x, i + 3 * LANES), a);
+        }
+        return a;
+    }
+
+    /**
+     * {@link #float32Rows4} for int8 rows ({@link #int8Row}'s bytes at the top of each lane), each row's sum times
+     * {@link #TOP_BYTE} and its scale.
+     */
+    private static void int8Rows4(ByteBuffer w, float[] scales, float[] x, float[] y, int first, int apart,
+            int bound) {
+        int b0 = rowBase(MatVec.Storage.INT8, first, x.length);
+        int b1 = rowBase(MatVec.Storage.INT8, first + apart, x.length);
+        int b2 = rowBase(MatVec.Storage.INT8, first + 2 * apart, x.length);
+        int b3 = rowBase(MatVec.Storage.INT8, first + 3 * apart, x.length);
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
         for (int i = 0; i < bound; i += 4 * LANES) {
-            IntVector bytes = IntVector.fromByteBuffer(I, w, base + i, ByteOrder.LITTLE_ENDIAN);
-            // written out rather than through a helper: a vector that crosses a call that is not inlined is boxed
-            FloatVector b0 = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
-                    .convert(VectorOperators.I2F, 0);
-            FloatVector b1 = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
-                    .convert(VectorOperators.I2F, 0);
-            FloatVector b2 = (FloatVector) bytes.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
-                    .convert(VectorOperators.I2F, 0);
-            FloatVector b3 = (FloatVector) bytes.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-            a0 = b0.fma(FloatVector.fromArray(F, x, i), a0);
-            a1 = b1.fma(FloatVector.fromArray(F, x, i + LANES), a1);
-            a2 = b2.fma(FloatVector.fromArray(F, x, i + 2 * LANES), a2);
-            a3 = b3.fma(FloatVector.fromArray(F, x, i + 3 * LANES), a3);
+            IntVector p0 = IntVector.fromByteBuffer(I, w, b0 + i, ByteOrder.LITTLE_ENDIAN);
+            IntVector p1 = IntVector.fromByteBuffer(I, w, b1 + i, ByteOrder.LITTLE_ENDIAN);
+            IntVector p2 = IntVector.fromByteBuffer(I, w, b2 + i, ByteOrder.LITTLE_ENDIAN);
+            IntVector p3 = IntVector.fromByteBuffer(I, w, b3 + i, ByteOrder.LITTLE_ENDIAN);
+            FloatVector xk = FloatVector.fromArray(F, x, i); // byte 0 of each lane
+            a0 = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0)).fma(xk, a0);
+            a1 = ((FloatVector) p1.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0)).fma(xk, a1);
+            a2 = ((FloatVector) p2.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0)).fma(xk, a2);
+            a3 = ((FloatVector) p3.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0)).fma(xk, a3);
+            xk = FloatVector.fromArray(F, x, i + LANES); // byte 1
+            a0 = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0)).fma(xk, a0);
+            a1 = ((FloatVector) p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0)).fma(xk, a1);
+            a2 = ((FloatVector) p2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0)).fma(xk, a2);
+            a3 = ((FloatVector) p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0)).fma(xk, a3);
+            xk = FloatVector.fromArray(F, x, i + 2 * LANES); // byte 2
+            a0 = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0)).fma(xk, a0);
+            a1 = ((FloatVector) p1.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0)).fma(xk, a1);
+            a2 = ((FloatVector) p2.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0)).fma(xk, a2);
+            a3 = ((FloatVector) p3.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.AND, TOP)
+                    .convert(VectorOperators.I2F, 0)).fma(xk, a3);
+            xk = FloatVector.fromArray(F, x, i + 3 * LANES); // byte 3
+            a0 = ((FloatVector) p0.lanewise(VectorOperators.AND, TOP).convert(VectorOperators.I2F, 0)).fma(xk, a0);
+            a1 = ((FloatVector) p1.lanewise(VectorOperators.AND, TOP).convert(VectorOperators.I2F, 0)).fma(xk, a1);
+            a2 = ((FloatVector) p2.lanewise(VectorOperators.AND, TOP).convert(VectorOperators.I2F, 0)).fma(xk, a2);
+            a3 = ((FloatVector) p3.lanewise(VectorOperators.AND, TOP).convert(VectorOperators.I2F, 0)).fma(xk, a3);
         }
-        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
+        y[first] = int8Sum(a0, scales[first], w, b0, x, bound);
+        y[first + apart] = int8Sum(a1, scales[first + apart], w, b1, x, bound);
+        y[first + 2 * apart] = int8Sum(a2, scales[first + 2 * apart], w, b2, x, bound);
+        y[first + 3 * apart] = int8Sum(a3, scales[first + 3 * apart], w, b3, x, bound);
+    }
+
+    /** One int8 row's result from its accumulator (bytes at the top of each lane), its tail and its scale. */
+    private static float int8Sum(FloatVector a, float scale, ByteBuffer w, int base, float[] x, int bound) {
+        float top = a.reduceLanes(VectorOperators.ADD) * TOP_BYTE;
+        return (top + tail(MatVec.Storage.INT8, w, base, x, bound)) * scale;
     }
 
     /** Element {@code i} of the row as a float. */

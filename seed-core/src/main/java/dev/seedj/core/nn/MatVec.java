@@ -34,8 +34,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class MatVec {
     private static final Logger LOG = LoggerFactory.getLogger(MatVec.class);
-    /** Matrices smaller than this are multiplied on the calling thread alone (a hand-off costs more). */
-    private static final long PARALLEL_BYTES = 1 << 20;
+    /**
+     * Matrices smaller than this are multiplied on the calling thread alone (a hand-off costs more). 256 KB keeps
+     * OPT-125m's int8 768 x 768 matrices (590 KB) on every core: 119 against 103 tokens/s with 1 MB, and 64 KB
+     * gained nothing more (docs/benchmarks.md, session 17).
+     */
+    private static final long PARALLEL_BYTES = 256 << 10;
     /** The bytes of the rows a thread takes at a time in a split product. */
     private static final long CHUNK_BYTES = 128 << 10;
     /** Threads a product of the calling thread is split over (set by {@link DecodeThreads}). */
@@ -264,12 +268,15 @@ public final class MatVec {
      */
     private static void selfTest(RowKernel kernel) {
         int in = 67; // vector steps and a scalar tail with 16-lane vectors
+        int out = 6; // four rows read side by side and two alone
         float[] x = new float[in];
-        ByteBuffer f32 = ByteBuffer.allocateDirect(2 * in * 4).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer bf16 = ByteBuffer.allocateDirect(2 * in * 2).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer i8 = ByteBuffer.allocateDirect(2 * in).order(ByteOrder.LITTLE_ENDIAN);
-        float[] expected = new float[2];
-        for (int r = 0; r < 2; r++) {
+        ByteBuffer f32 = ByteBuffer.allocateDirect(out * in * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bf16 = ByteBuffer.allocateDirect(out * in * 2).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer i8 = ByteBuffer.allocateDirect(out * in).order(ByteOrder.LITTLE_ENDIAN);
+        float[] expected = new float[out];
+        float[] scales = new float[out];
+        for (int r = 0; r < out; r++) {
+            scales[r] = r % 2 == 0 ? 2f : 0.5f;
             for (int i = 0; i < in; i++) {
                 int v = (r * 31 + i * 7) % 23 - 11; // small integers: every sum is exact in float32
                 x[i] = i % 5 - 2;
@@ -279,12 +286,11 @@ public final class MatVec {
                 expected[r] += v * x[i];
             }
         }
-        float[] scales = {2f, 0.5f};
         for (Storage storage : Storage.values()) {
             ByteBuffer w = storage == Storage.FLOAT32 ? f32 : storage == Storage.BFLOAT16 ? bf16 : i8;
-            float[] y = new float[2];
-            kernel.rows(storage, w, storage == Storage.INT8 ? scales : null, kernel.prepare(storage, x), y, 0, 2);
-            for (int r = 0; r < 2; r++) {
+            float[] y = new float[out];
+            kernel.rows(storage, w, storage == Storage.INT8 ? scales : null, kernel.prepare(storage, x), y, 0, out);
+            for (int r = 0; r < out; r++) {
                 float want = storage == Storage.INT8 ? expected[r] * scales[r] : expected[r];
                 if (y[r] != want) {
                     throw new IllegalStateException(storage + " self-test: row " + r + " gave " + y[r] + ", not "

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.seedj.core.weights.LibtorchOps;
 import org.junit.jupiter.api.Test;
 
 /** A streaming decoding step: single-threaded libtorch, the kernel split over every core, both restored after. */
@@ -52,11 +54,19 @@ class DecodeThreadsTest {
         assumeTrue(CORES > 1, "one core: nothing to split");
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(11);
-            NDArray w = m.randomNormal(new Shape(1024, 2051)); // 8 MB: above the size that is split
+            // 1027 rows: split in chunks, some rows of a chunk are read four at a time and some alone; above the size
+            // that is split in every type (2 MB in int8)
+            NDArray f32 = m.randomNormal(new Shape(1027, 2051));
+            NDArray int8 = m.randomInteger(-127, 128, new Shape(1027, 2051), DataType.INT8);
+            NDArray scales = m.randomUniform(0.001f, 0.01f, new Shape(1027));
             NDArray x = m.randomNormal(new Shape(1, 2051));
-            float[] alone = MatVec.multiply(x, w, null, null).toFloatArray();
-            float[] split = DecodeThreads.streaming(() -> MatVec.multiply(x, w, null, null).toFloatArray());
-            assertArrayEquals(alone, split); // each row is the same dot product, whichever thread computes it
+            NDArray[][] cases = {{f32, null}, {LibtorchOps.toBfloat16(f32), null}, {int8, scales}};
+            for (NDArray[] c : cases) {
+                float[] alone = MatVec.multiply(x, c[0], c[1], null).toFloatArray();
+                float[] split = DecodeThreads.streaming(() -> MatVec.multiply(x, c[0], c[1], null).toFloatArray());
+                // each row is the same dot product, whichever thread computes it and with whichever rows
+                assertArrayEquals(alone, split, c[0].getDataType().toString());
+            }
             assertTrue(Thread.getAllStackTraces().keySet().stream()
                     .anyMatch(t -> t.getName().startsWith("seedj-matvec-")), "a worker took part of the rows");
         }
