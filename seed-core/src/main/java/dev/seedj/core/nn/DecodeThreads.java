@@ -67,7 +67,21 @@ public final class DecodeThreads {
      *     and the cache holds that sequence's prompt as one float32 row ({@link KvCache#appendsRows()})
      */
     public static boolean javaStep(int sequences, int newTokens, KvCache cache) {
-        return javaSteps() && !TorchAutograd.isRecording() && sequences == 1 && newTokens == 1 && cache.appendsRows();
+        return javaStepOnOneRow(sequences, newTokens, cache) && cache.appendsRows();
+    }
+
+    /**
+     * {@link #javaStep} for a model that widens its cache to float32 rows before its Java step
+     * ({@link KvCache#storeAs}): the cache may hold its row in another type.
+     *
+     * @param sequences the step's batch rows
+     * @param newTokens the new tokens per row
+     * @param cache the generation's cache
+     * @return whether {@link #javaSteps()} holds, autograd is not recording, the step is one new token of one sequence,
+     *     and the cache holds that sequence's prompt as one row on the CPU ({@link KvCache#holdsOneRow()})
+     */
+    public static boolean javaStepOnOneRow(int sequences, int newTokens, KvCache cache) {
+        return javaSteps() && !TorchAutograd.isRecording() && sequences == 1 && newTokens == 1 && cache.holdsOneRow();
     }
 
     /**

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.seedj.core.weights.ComputeType;
+import dev.seedj.core.weights.LibtorchOps;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -84,6 +86,36 @@ public final class KvCache implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * @return whether every layer holds one batch row on the CPU, in any type (a prompt of one sequence once appended):
+     *     {@link #appendsRows()} holds after {@link #storeAs storeAs(ComputeType.FLOAT32)}
+     */
+    public boolean holdsOneRow() {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] == null || !keys[i].holdsOneRowOnCpu()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Converts every cached key and value to {@code type}, keeping the positions and the capacity; layers already of
+     * that type, and layers not yet appended to, stay as they are. A bfloat16 model whose decoding steps run in Java
+     * with float32 rows ({@link #appendRow}) widens its cache once, and narrows it back before another step of its
+     * libtorch forward pass.
+     *
+     * @param type the type to hold
+     */
+    public void storeAs(ComputeType type) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != null) {
+                keys[i].storeAs(type);
+                values[i].storeAs(type);
+            }
+        }
     }
 
     /**
@@ -193,8 +225,24 @@ public final class KvCache implements AutoCloseable {
         }
 
         boolean holdsOneFloat32Row() {
-            return buffer.getShape().get(0) == 1 && buffer.getDataType() == DataType.FLOAT32
-                    && Device.Type.CPU.equals(buffer.getDevice().getDeviceType());
+            return holdsOneRowOnCpu() && buffer.getDataType() == DataType.FLOAT32;
+        }
+
+        boolean holdsOneRowOnCpu() {
+            return buffer.getShape().get(0) == 1 && Device.Type.CPU.equals(buffer.getDevice().getDeviceType());
+        }
+
+        /** Converts the buffer to {@code type}, if it is not of that type. */
+        void storeAs(ComputeType type) {
+            boolean bfloat16 = LibtorchOps.isBfloat16(buffer);
+            if (bfloat16 == (type == ComputeType.BFLOAT16)) {
+                return;
+            }
+            // DJL's toType aborts the JVM for bfloat16: libtorch's own conversion narrows
+            NDArray converted = own(bfloat16 ? buffer.toType(DataType.FLOAT32, false) : LibtorchOps.toBfloat16(buffer));
+            buffer.close();
+            buffer = converted;
+            setLength(length);
         }
 
         /**

@@ -11,6 +11,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.seedj.core.weights.ComputeType;
+import dev.seedj.core.weights.LibtorchOps;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +136,29 @@ class KvCacheTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> two.appendRow(0, new float[6], new float[6]));
             assertTrue(e.getMessage().endsWith("layer 0 holds float32 (2, 2, 16, 3)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void storedAsBfloat16AndBackKeepsPositionsAndRoundedValues() {
+        try (KvCache cache = new KvCache(manager, 1)) {
+            cache.storeAs(ComputeType.BFLOAT16); // no layer yet: nothing to convert
+            cache.append(0, steps(1, 0, 5), steps(1, 0, 5).neg());
+            cache.storeAs(ComputeType.BFLOAT16);
+            assertTrue(LibtorchOps.isBfloat16(cache.keys(0)));
+            assertTrue(cache.holdsOneRow());
+            assertFalse(cache.appendsRows(), "bfloat16 rows");
+            assertThrows(IllegalStateException.class, () -> cache.appendRow(0, new float[6], new float[6]));
+            cache.storeAs(ComputeType.FLOAT32);
+            assertTrue(cache.appendsRows());
+            cache.appendRow(0, steps(1, 5, 1).toFloatArray(), steps(1, 5, 1).neg().toFloatArray());
+            assertEquals(6, cache.length());
+            // the first five steps as bfloat16 rounded them (e.g. 100.2 -> 100.0), the sixth exact
+            float[] rounded = LibtorchOps.float32Values(LibtorchOps.toBfloat16(steps(1, 0, 5)));
+            NDArray keys = cache.keys(0);
+            assertArrayEquals(rounded, keys.get(":, :, :5").toFloatArray());
+            assertArrayEquals(steps(1, 5, 1).toFloatArray(), keys.get(":, :, 5:").toFloatArray());
+            assertEquals(100f, keys.getFloat(0, 1, 0, 2), "head 1, step 0, element 2: 100.2 in bfloat16");
         }
     }
 }

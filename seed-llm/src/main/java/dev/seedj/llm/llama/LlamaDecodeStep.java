@@ -20,9 +20,12 @@ import java.util.List;
  * the products.
  *
  * <p>It applies ({@link #prepare} returns a step) where {@link DecodeThreads#javaSteps()} holds, outside autograd,
- * for one sequence and one new token once the prompt is in the cache, with float32 activations (float32 or
- * weight-only int8 weights: a bfloat16 model computes its activations in bfloat16 and keeps libtorch's forward pass)
- * and every decoder matrix one the kernel reads (not fbgemm's dynamic int8, not an unmerged LoRA layer).
+ * for one sequence and one new token once the prompt is in the cache, and every decoder matrix is one the kernel reads
+ * (float32, bfloat16 or weight-only int8; not fbgemm's dynamic int8, not an unmerged LoRA layer). The step computes in
+ * float32 between the products. A bfloat16 model, whose libtorch forward pass computes in bfloat16 (the prompt, and
+ * any step the Java step does not take), thus decodes as OPT's bfloat16 model does: each product's input rounded to
+ * bfloat16, the norms, rotary embedding, attention and residual sums in float32, with its cache widened to float32
+ * rows at the first Java step ({@link KvCache#storeAs}; {@link LlamaModel} narrows it back before a libtorch step).
  *
  * <p>A step lives for one call of {@link LlamaModel#nextLogits}; it reads the weights through the views the layers
  * keep ({@link Linear#kernelMatrix()}). Not thread-safe; steps of different generations may run concurrently.
@@ -52,7 +55,9 @@ final class LlamaDecodeStep {
      */
     static LlamaDecodeStep prepare(LlamaDecoder decoder, LlamaRotaryEmbedding rotary,
             LlmDtype dtype, LlamaInputs in, KvCache cache) {
-        if (!DecodeThreads.javaStep(in.batch(), in.length(), cache) || dtype.computeType() != ComputeType.FLOAT32) {
+        boolean widens = dtype.computeType() == ComputeType.BFLOAT16; // the cache holds bfloat16 rows
+        if (widens ? !DecodeThreads.javaStepOnOneRow(in.batch(), in.length(), cache)
+                : !DecodeThreads.javaStep(in.batch(), in.length(), cache)) {
             return null;
         }
         List<LayerStep> layers = new ArrayList<>();
@@ -66,6 +71,7 @@ final class LlamaDecodeStep {
             }
             layers.add(new LayerStep(layer, m[0], m[1], m[2], m[3], m[4], m[5], m[6]));
         }
+        cache.storeAs(ComputeType.FLOAT32); // a bfloat16 cache once, at the first Java step; else nothing
         return new LlamaDecodeStep(decoder, rotary, layers);
     }
 

@@ -348,6 +348,8 @@ public final class LlamaModel implements AdaptableLanguageModel<LlamaModel> {
             if (step != null) { // one sequence, one new token: the decoder in Java
                 last = scope.create(step.lastHidden(in, cache), new Shape(1, config.hiddenSize()));
             } else {
+                // a bfloat16 forward pass after Java steps: the cache back to the bfloat16 rows it computes with
+                cache.storeAs(dtype.computeType());
                 last = hidden(in, cache, null, scope).get(":, -1, :");
             }
             NDArray logits = float32(network.lastLogits(last)); // [B, V]
