@@ -9,16 +9,15 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link MatVec}'s row kernel on the JDK's Vector API: each row's dot product with {@code x} in the widest float
- * vectors the CPU has (16 lanes with AVX-512), one accumulator per row, the elements after the last whole vector
- * step in scalar code. bfloat16 and int8 rows are read as int vectors holding two
- * or four values each, taken apart in registers (a bfloat16 value is a float's upper half: one shift or mask; an int8
- * value is moved to the top byte, the rest cleared, and converted), against {@code x} reordered once per product
- * ({@link #prepare}). Reading them as vectors of shorts or bytes was slower, an int8 row half as fast: each
- * {@code ByteBuffer} load costs about the same instructions whatever its width. Rows are read {@value #STREAMS} at
- * a time, far apart (their independent accumulators hide the fused multiply-add latency); a row left over is read
- * alone with the same operations in the same order, so that a row's result does not depend on how the rows were
- * split between threads.
- * Loaded by name from {@link MatVec} only when the JVM has the {@code jdk.incubator.vector} module.
+ * vectors the CPU has (16 lanes with AVX-512), one accumulator per row, the elements after the last whole vector step
+ * in scalar code. bfloat16 and int8 rows are read as int vectors holding two or four values each, taken apart in
+ * registers (a bfloat16 value is a float's upper half: one shift or mask; an int8 value is moved to the top byte, the
+ * rest cleared, and converted), against {@code x} reordered once per product ({@link #prepare}). Reading them as
+ * vectors of shorts or bytes was slower, an int8 row half as fast: each {@code ByteBuffer} load costs about the same
+ * instructions whatever its width. Rows are read {@value #STREAMS} at a time, far apart (their independent
+ * accumulators hide the fused multiply-add latency); a row left over is read alone with the same operations in the
+ * same order, so that a row's result does not depend on how the rows were split between threads. Loaded by name from
+ * {@link MatVec} only when the JVM has the {@code jdk.incubator.vector} module.
  *
  * <p>Stateless and thread-safe.
  */
@@ -29,7 +28,7 @@ final class VectorRowKernel implements MatVec.RowKernel {
     /**
      * Rows read at once, {@code apart} rows from each other: four streams through memory rather than one keep more
      * reads in flight (the hardware prefetchers follow each), which read 35-45% more bytes per second on two cores in
-     * a probe at 768 to 8192 columns (docs/benchmarks.md, session 16). Four consecutive rows gained nothing at 768
+     * a probe at 768 to 8192 columns (docs/benchmarks.md, sessions 16-17). Four consecutive rows gained nothing at 768
      * columns, where they are one stream.
      */
     private static final int STREAMS = 4;

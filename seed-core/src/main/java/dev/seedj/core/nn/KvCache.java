@@ -234,12 +234,13 @@ public final class KvCache implements AutoCloseable {
 
         /** Converts the buffer to {@code type}, if it is not of that type. */
         void storeAs(ComputeType type) {
-            boolean bfloat16 = LibtorchOps.isBfloat16(buffer);
-            if (bfloat16 == (type == ComputeType.BFLOAT16)) {
+            boolean toBfloat16 = type == ComputeType.BFLOAT16;
+            if (toBfloat16 ? LibtorchOps.isBfloat16(buffer) : buffer.getDataType() == DataType.FLOAT32) {
                 return;
             }
             // DJL's toType aborts the JVM for bfloat16: libtorch's own conversion narrows
-            NDArray converted = own(bfloat16 ? buffer.toType(DataType.FLOAT32, false) : LibtorchOps.toBfloat16(buffer));
+            NDArray converted = toBfloat16 ? LibtorchOps.toBfloat16(buffer) : buffer.toType(DataType.FLOAT32, false);
+            own(converted);
             buffer.close();
             buffer = converted;
             setLength(length);

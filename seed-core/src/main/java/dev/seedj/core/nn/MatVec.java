@@ -37,7 +37,7 @@ public final class MatVec {
     /**
      * Matrices smaller than this are multiplied on the calling thread alone (a hand-off costs more). 256 KB keeps
      * OPT-125m's int8 768 x 768 matrices (590 KB) on every core: 119 against 103 tokens/s with 1 MB, and 64 KB
-     * gained nothing more (docs/benchmarks.md, session 17).
+     * gained nothing more (docs/benchmarks.md, sessions 16-17).
      */
     private static final long PARALLEL_BYTES = 256 << 10;
     /** The bytes of the rows a thread takes at a time in a split product. */
