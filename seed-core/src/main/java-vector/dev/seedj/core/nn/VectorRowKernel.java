@@ -85,7 +85,7 @@ final class VectorRowKernel implements MatVec.RowKernel {
         }
         for (int r = from + STREAMS * apart; r < to; r++) {
             int base = rowBase(MatVec.Storage.FLOAT32, r, x.length);
-            y[r] = float32Row(w, base, x, bound) + tail(MatVec.Storage.FLOAT32, w, base, x, bound);
+            y[r] = rowSum(MatVec.Storage.FLOAT32, float32Row(w, base, x, bound), w, base, x, bound);
         }
     }
 
@@ -97,7 +97,7 @@ final class VectorRowKernel implements MatVec.RowKernel {
         }
         for (int r = from + STREAMS * apart; r < to; r++) {
             int base = rowBase(MatVec.Storage.BFLOAT16, r, x.length);
-            y[r] = bfloat16Row(w, base, x, bound) + tail(MatVec.Storage.BFLOAT16, w, base, x, bound);
+            y[r] = rowSum(MatVec.Storage.BFLOAT16, bfloat16Row(w, base, x, bound), w, base, x, bound);
         }
     }
 
@@ -139,14 +139,18 @@ final class VectorRowKernel implements MatVec.RowKernel {
         return dot;
     }
 
-    /** Elements {@code [0, bound)} of a float32 row times {@code x}, as {@link #float32Rows4} sums each row. */
-    private static float float32Row(ByteBuffer w, int base, float[] x, int bound) {
+    /**
+     * Elements {@code [0, bound)} of a float32 row times {@code x}, as {@link #float32Rows4} sums each row.
+     *
+     * @return the row's accumulator ({@link #rowSum} makes the row's result of it)
+     */
+    private static FloatVector float32Row(ByteBuffer w, int base, float[] x, int bound) {
         FloatVector a = FloatVector.zero(F);
         for (int i = 0; i < bound; i += LANES) {
             a = FloatVector.fromByteBuffer(F, w, base + i * Float.BYTES, ByteOrder.LITTLE_ENDIAN)
                     .fma(FloatVector.fromArray(F, x, i), a);
         }
-        return a.reduceLanes(VectorOperators.ADD);
+        return a;
     }
 
     /**
@@ -171,10 +175,10 @@ final class VectorRowKernel implements MatVec.RowKernel {
             a2 = FloatVector.fromByteBuffer(F, w, b2 + offset, ByteOrder.LITTLE_ENDIAN).fma(xi, a2);
             a3 = FloatVector.fromByteBuffer(F, w, b3 + offset, ByteOrder.LITTLE_ENDIAN).fma(xi, a3);
         }
-        y[first] = a0.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.FLOAT32, w, b0, x, bound);
-        y[first + apart] = a1.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.FLOAT32, w, b1, x, bound);
-        y[first + 2 * apart] = a2.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.FLOAT32, w, b2, x, bound);
-        y[first + 3 * apart] = a3.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.FLOAT32, w, b3, x, bound);
+        y[first] = rowSum(MatVec.Storage.FLOAT32, a0, w, b0, x, bound);
+        y[first + apart] = rowSum(MatVec.Storage.FLOAT32, a1, w, b1, x, bound);
+        y[first + 2 * apart] = rowSum(MatVec.Storage.FLOAT32, a2, w, b2, x, bound);
+        y[first + 3 * apart] = rowSum(MatVec.Storage.FLOAT32, a3, w, b3, x, bound);
     }
 
     /** {@link #float32Rows4} for bfloat16 rows, {@code x} in {@link #prepare}'s order. */
@@ -204,10 +208,15 @@ final class VectorRowKernel implements MatVec.RowKernel {
             a2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(high, a2);
             a3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(high, a3);
         }
-        y[first] = a0.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.BFLOAT16, w, b0, x, bound);
-        y[first + apart] = a1.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.BFLOAT16, w, b1, x, bound);
-        y[first + 2 * apart] = a2.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.BFLOAT16, w, b2, x, bound);
-        y[first + 3 * apart] = a3.reduceLanes(VectorOperators.ADD) + tail(MatVec.Storage.BFLOAT16, w, b3, x, bound);
+        y[first] = rowSum(MatVec.Storage.BFLOAT16, a0, w, b0, x, bound);
+        y[first + apart] = rowSum(MatVec.Storage.BFLOAT16, a1, w, b1, x, bound);
+        y[first + 2 * apart] = rowSum(MatVec.Storage.BFLOAT16, a2, w, b2, x, bound);
+        y[first + 3 * apart] = rowSum(MatVec.Storage.BFLOAT16, a3, w, b3, x, bound);
+    }
+
+    /** One float32 or bfloat16 row's result from its accumulator and its tail ({@link #int8Sum} for int8). */
+    private static float rowSum(MatVec.Storage storage, FloatVector a, ByteBuffer w, int base, float[] x, int bound) {
+        return a.reduceLanes(VectorOperators.ADD) + tail(storage, w, base, x, bound);
     }
 
     /** @return the byte offset of row {@code r} of a matrix with {@code in} columns */
@@ -219,8 +228,10 @@ final class VectorRowKernel implements MatVec.RowKernel {
      * Elements {@code [0, bound)} of a bfloat16 row times {@code x} in {@link #prepare}'s order, as
      * {@link #bfloat16Rows4} sums each row. Each int lane holds two consecutive bfloat16 values: shifted up by 16 bits
      * the first, masked the second, each is then a float.
+     *
+     * @return the row's accumulator ({@link #rowSum} makes the row's result of it)
      */
-    private static float bfloat16Row(ByteBuffer w, int base, float[] x, int bound) {
+    private static FloatVector bfloat16Row(ByteBuffer w, int base, float[] x, int bound) {
         FloatVector a = FloatVector.zero(F);
         for (int i = 0; i < bound; i += 2 * LANES) {
             IntVector pairs = IntVector.fromByteBuffer(I, w, base + i * Short.BYTES, ByteOrder.LITTLE_ENDIAN);
@@ -228,7 +239,7 @@ final class VectorRowKernel implements MatVec.RowKernel {
             a = pairs.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(F, x, i + LANES), a);
         }
-        return a.reduceLanes(VectorOperators.ADD);
+        return a;
     }
 
     /**

@@ -7,7 +7,6 @@ import dev.seedj.core.nn.Linear;
 import dev.seedj.core.nn.MatVec;
 import dev.seedj.core.nn.RowAttention;
 import dev.seedj.core.weights.ComputeType;
-import dev.seedj.llm.LlmDtype;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,16 +47,14 @@ final class LlamaDecodeStep {
     /**
      * @param decoder the decoder
      * @param rotary the model's rotary embedding
-     * @param dtype how the model keeps its weights
      * @param in the step's inputs
      * @param cache the generation's cache
      * @return the step, or null where it does not apply (see the class comment): libtorch's forward pass runs then
      */
-    static LlamaDecodeStep prepare(LlamaDecoder decoder, LlamaRotaryEmbedding rotary,
-            LlmDtype dtype, LlamaInputs in, KvCache cache) {
-        boolean widens = dtype.computeType() == ComputeType.BFLOAT16; // the cache holds bfloat16 rows
-        if (widens ? !DecodeThreads.javaStepOnOneRow(in.batch(), in.length(), cache)
-                : !DecodeThreads.javaStep(in.batch(), in.length(), cache)) {
+    static LlamaDecodeStep prepare(LlamaDecoder decoder, LlamaRotaryEmbedding rotary, LlamaInputs in,
+            KvCache cache) {
+        // a bfloat16 model's cache holds bfloat16 rows: widened below, once the step is known to apply
+        if (!DecodeThreads.javaStepOnOneRow(in.batch(), in.length(), cache)) {
             return null;
         }
         List<LayerStep> layers = new ArrayList<>();

@@ -364,7 +364,7 @@ public final class LlamaModel implements AdaptableLanguageModel<LlamaModel> {
      * @return the step in Java, or null where libtorch's forward pass runs it (see {@link LlamaDecodeStep})
      */
     LlamaDecodeStep decodeStep(LlamaInputs in, KvCache cache) {
-        return LlamaDecodeStep.prepare(network.model(), rotary, dtype, in, cache);
+        return LlamaDecodeStep.prepare(network.model(), rotary, in, cache);
     }
 
     @Override
