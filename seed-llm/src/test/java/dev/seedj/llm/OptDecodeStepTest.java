@@ -26,7 +26,7 @@ class OptDecodeStepTest {
 
     @BeforeAll
     static void kernel() {
-        assumeTrue(MatVec.available(), "the Java step needs the kernel (--add-modules jdk.incubator.vector)");
+        assumeTrue(MatVec.available(), "the Java step needs a MatVec kernel");
     }
 
     @Test

@@ -24,7 +24,8 @@ public final class KernelMatrix {
     private final NDArray scalesArray;
     private final NDArray biasArray;
     private final MatVec.Storage storage;
-    private final ByteBuffer weight;
+    private final ByteBuffer weight; // native memory: the tensor's, or a copy of it
+    private final boolean weightIsView;
     private final float[] scales;
     private final FloatBuffer biasView; // a float32 bias, or null
     private final float[] biasCopy; // a bias of another type, or null
@@ -38,7 +39,9 @@ public final class KernelMatrix {
         this.storage = storage;
         this.out = Math.toIntExact(weightArray.getShape().get(0));
         this.in = Math.toIntExact(weightArray.getShape().get(1));
-        this.weight = memory(weightArray, (long) out * in * storage.bytes, "weight");
+        ByteBuffer weightMemory = memory(weightArray, (long) out * in * storage.bytes, "weight");
+        this.weightIsView = weightMemory.isDirect();
+        this.weight = inNativeMemory(weightMemory);
         this.scales = scalesArray == null ? null : checkRows(scalesArray, out, "scales").toFloatArray();
         ByteBuffer biasMemory = biasArray != null && checkRows(biasArray, out, "bias").getDataType() == DataType.FLOAT32
                 ? memory(biasArray, out * 4L, "bias")
@@ -90,7 +93,7 @@ public final class KernelMatrix {
      *     are read through views (a copy would miss in-place updates)
      */
     public boolean isViewOf(NDArray weight, NDArray scales, NDArray bias) {
-        return weight == weightArray && scales == scalesArray && bias == biasArray && this.weight.isDirect()
+        return weight == weightArray && scales == scalesArray && bias == biasArray && weightIsView
                 && biasCopy == null && !weight.isReleased() && (scales == null || !scales.isReleased())
                 && (bias == null || !bias.isReleased());
     }
@@ -149,7 +152,7 @@ public final class KernelMatrix {
 
     /**
      * @return the array's memory, little-endian: a view for a contiguous tensor on the CPU (libtorch may hand out a
-     *     copy otherwise, which {@link ByteBuffer#isDirect()} tells)
+     *     copy on the Java heap otherwise, which {@link ByteBuffer#isDirect()} tells)
      */
     private static ByteBuffer memory(NDArray array, long bytes, String what) {
         ByteBuffer memory = array.toByteBuffer(true);
@@ -157,6 +160,12 @@ public final class KernelMatrix {
             throw new IllegalStateException(what + " " + array.getShape() + " gave " + memory.capacity() + " bytes");
         }
         return memory.order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** @return {@code memory} in native memory, where the kernels read: itself, or a copy of a heap buffer */
+    private static ByteBuffer inNativeMemory(ByteBuffer memory) {
+        return memory.isDirect() ? memory
+                : ByteBuffer.allocateDirect(memory.capacity()).order(ByteOrder.LITTLE_ENDIAN).put(memory).flip();
     }
 
     /** @return {@code array}, checked to hold one value per row */

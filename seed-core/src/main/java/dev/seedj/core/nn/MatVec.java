@@ -12,27 +12,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The matrix-vector product of decoding one token, {@code y = W x (+ b)} for a single input row, computed in Java
- * with the JDK's Vector API over the weight tensor's own memory (no copy). Decoding streams every weight once per
- * token, so the product's speed is the rate at which it reads the matrix. The weight may be float32, bfloat16 (widened
- * in registers: half the bytes read) or int8 with one float32 scale per row ({@link Int8Linear}, read at a quarter of
- * the bytes, libtorch's weight-only int8 kernel being far slower); the input and the result are float32, accumulated
- * in float32. Figures against libtorch's product: docs/benchmarks.md ({@code MatVecBenchmark}, {@code LlmBenchmark}).
+ * The matrix-vector product of decoding one token, {@code y = W x (+ b)} for a single input row, computed outside
+ * libtorch over the weight tensor's own memory (no copy). Decoding streams every weight once per token, so the
+ * product's speed is the rate at which it reads the matrix. The weight may be float32, bfloat16 (widened in registers:
+ * half the bytes read) or int8 with one float32 scale per row ({@link Int8Linear}, read at a quarter of the bytes,
+ * libtorch's weight-only int8 kernel being far slower); the input and the result are float32, accumulated in float32.
+ * Figures against libtorch's product: docs/benchmarks.md ({@code MatVecBenchmark}, {@code LlmBenchmark}).
  *
  * <p>The product runs on the calling thread, or inside {@link DecodeThreads#streaming} split by rows over that many
  * threads ({@code KernelTeam}'s spinning workers helping the calling thread): splitting pays only where libtorch's
  * OpenMP threads do not spin on the other cores, which that scope arranges.
  *
- * <p>The Vector API is an incubator module of the JDK: it is used when the JVM was started with
- * {@code --add-modules jdk.incubator.vector} (the JVM then prints a one-line notice) and not disabled with
- * {@code -Dseedj.matvec=libtorch}; otherwise {@link #applies} is false and callers keep libtorch's product. The kernel
- * reads the weights with the API's {@code ByteBuffer} methods, which JDK 17 to 19 have; on a later JDK a self-test at
- * class initialisation fails, a warning says so, and libtorch's product is used.
+ * <p>Two kernels compute it, chosen once per process ({@value #KERNEL_PROPERTY}: {@code native}, {@code vector} or
+ * {@code libtorch}; by default the first that loads, in that order):
+ * <ul>
+ *   <li>{@code NativeRowKernel}: C with AVX-512 and software prefetch, built into the jar for Linux x86-64; it needs
+ *       no JVM option.
+ *   <li>{@code VectorRowKernel}: the JDK's Vector API, an incubator module, used when the JVM was started with
+ *       {@code --add-modules jdk.incubator.vector} (the JVM then prints a one-line notice). It reads the weights with
+ *       the API's {@code ByteBuffer} methods, which JDK 17 to 19 have; on a later JDK its self-test fails, a warning
+ *       says so, and libtorch's product is used.
+ * </ul>
+ * Without either, {@link #applies} is false and callers keep libtorch's product. Both kernels sum a row's elements in
+ * an order that does not depend on how the rows are split between threads, and each passes a self-test against plain
+ * Java when it is loaded.
  *
  * <p>Thread-safe: products may run concurrently (split ones share one team of workers, one product at a time; a
  * product finding the team busy runs on its calling thread).
  */
 public final class MatVec {
+    /** System property choosing the kernel: {@code native}, {@code vector} or {@code libtorch} (no kernel). */
+    public static final String KERNEL_PROPERTY = "seedj.matvec";
     private static final Logger LOG = LoggerFactory.getLogger(MatVec.class);
     /**
      * Matrices smaller than this are multiplied on the calling thread alone (a hand-off costs more). 256 KB keeps
@@ -62,7 +72,7 @@ public final class MatVec {
         }
     }
 
-    /** Dot products of some of a matrix's rows with one vector: implemented by {@code VectorRowKernel}. */
+    /** Dot products of some of a matrix's rows with one vector: {@code NativeRowKernel}, {@code VectorRowKernel}. */
     interface RowKernel {
         /**
          * @param storage the element type of the weight
@@ -106,9 +116,15 @@ public final class MatVec {
         PARTS.get()[0] = parts;
     }
 
-    /** @return whether the Vector API kernel is loaded (the JVM runs with {@code jdk.incubator.vector}) */
+    /** @return whether a kernel is loaded (the native one, or the Vector API's in a JVM with its module) */
     public static boolean available() {
         return KERNEL != null;
+    }
+
+    /** @return the loaded kernel, for reports: "native (AVX-512)", "Java Vector API" or "none (libtorch)" */
+    public static String kernelName() {
+        return KERNEL instanceof NativeRowKernel ? "native (AVX-512)" : KERNEL != null ? "Java Vector API"
+                : "none (libtorch)";
     }
 
     /**
@@ -209,8 +225,8 @@ public final class MatVec {
 
     private static RowKernel requireKernel() {
         if (KERNEL == null) {
-            throw new IllegalStateException("the Java matrix-vector kernel is not available (start the JVM with"
-                    + " --add-modules jdk.incubator.vector)");
+            throw new IllegalStateException("no matrix-vector kernel is available (the native one needs Linux x86-64"
+                    + " with AVX-512; the Vector API's needs the JVM option --add-modules jdk.incubator.vector)");
         }
         return KERNEL;
     }
@@ -237,10 +253,31 @@ public final class MatVec {
                 c * rowsPerChunk, Math.min(out, (c + 1) * rowsPerChunk)));
     }
 
+    /**
+     * The kernel {@value #KERNEL_PROPERTY} asks for: {@code native}, {@code vector} or {@code libtorch} (none); by
+     * default the native kernel where it loads, else the Vector API kernel where the JVM has its module.
+     */
     private static RowKernel loadKernel() {
-        if ("libtorch".equals(System.getProperty("seedj.matvec"))) {
-            LOG.debug("matrix-vector products: libtorch (-Dseedj.matvec=libtorch)");
+        String choice = System.getProperty(KERNEL_PROPERTY, "");
+        if (choice.equals("libtorch")) {
+            LOG.debug("matrix-vector products: libtorch (-D{}=libtorch)", KERNEL_PROPERTY);
             return null;
+        }
+        if (!choice.equals("vector")) {
+            try {
+                RowKernel kernel = new NativeRowKernel();
+                selfTest(kernel);
+                LOG.debug("matrix-vector products: native AVX-512 kernel");
+                return kernel;
+            } catch (UnsupportedOperationException e) { // not built for this platform, or no AVX-512
+                if (choice.equals("native")) {
+                    LOG.warn("no native kernel ({}); trying the Vector API kernel", e.getMessage());
+                } else {
+                    LOG.debug("no native kernel ({})", e.getMessage());
+                }
+            } catch (RuntimeException | LinkageError e) { // a library that does not load, or fails its self-test
+                LOG.warn("the native kernel could not be used ({}); trying the Vector API kernel", e.toString());
+            }
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             LOG.debug("matrix-vector products: libtorch (start the JVM with --add-modules jdk.incubator.vector for"
@@ -264,7 +301,7 @@ public final class MatVec {
     /**
      * Multiplies a small matrix of each storage (with a vector tail), and combines the float32 one's rows, against
      * plain Java: the incubating API's methods differ between JDK releases, so a JDK whose API does not match fails
-     * here (a {@link LinkageError}) rather than in a model.
+     * here (a {@link LinkageError}) rather than in a model, and a native library that computes wrongly is not used.
      */
     private static void selfTest(RowKernel kernel) {
         int in = 67; // vector steps and a scalar tail with 16-lane vectors

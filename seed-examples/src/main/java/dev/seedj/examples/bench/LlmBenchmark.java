@@ -128,7 +128,7 @@ public final class LlmBenchmark {
             s.append(format("libtorch threads %d; batch-1 matrix-vector products: %s; batch-1 decoding steps: %s;"
                     + " load average %.1f before, %.1f after; fp32 matmul 1024^3 %.1f GFLOP/s; copy bandwidth (all"
                     + " cores, read + write) %.1f GB/s%n%n",
-                    threads, MatVec.available() ? "Java Vector API (MatVec)" : "libtorch",
+                    threads, "MatVec " + MatVec.kernelName(),
                     DecodeThreads.javaSteps() ? "Java (OptDecodeStep)" : "libtorch", loadBefore, loadAfter,
                     matmulGflops, copyGbs));
             s.append("| model | weights | bytes per token | bound, batch 1 | prefill 64, batch 1 | decode, batch 1"

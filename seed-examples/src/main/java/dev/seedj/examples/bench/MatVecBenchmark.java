@@ -20,9 +20,9 @@ import java.util.function.BiFunction;
 
 /**
  * The matrix-vector product of one decoding step alone: one float32 row times [3072, 768] and [8192, 2048] matrices
- * (OPT-125m's and OPT-1.3b's first MLP layers) in float32, bfloat16 and int8, through {@link MatVec}'s Java Vector
- * API kernel (when the JVM has {@code jdk.incubator.vector}; a {@link KernelMatrix} view made once per matrix, as a
- * model's layers keep theirs) on one thread and on every core ({@link DecodeThreads#streaming}), and through
+ * (OPT-125m's and OPT-1.3b's first MLP layers) in float32, bfloat16 and int8, through {@link MatVec}'s kernel (the
+ * native one by default, the Vector API's with {@code -Dseedj.matvec=vector}; a {@link KernelMatrix} view made once
+ * per matrix, as a model's layers keep theirs) on one thread and on every core ({@link DecodeThreads#streaming}), and through
  * libtorch ({@code linear}; bfloat16 with the row rounded to bfloat16; int8 with {@code _weight_int8pack_mm}), each as
  * the rate at which it reads the matrices. Each type cycles through copies of its matrix totalling
  * {@value #CYCLE_BYTES} bytes, so that, as in a model, no product finds its matrix in the cache (more than the 480 MB
@@ -65,10 +65,10 @@ public final class MatVecBenchmark {
                 measure(shape[0], shape[1], repeats, manager, rows);
             }
         }
-        StringBuilder report = new StringBuilder(format("A matrix times one row, %d repeats; load average %.1f before,"
-                + " %.1f after; fp32 matmul 1024^3 %.1f GFLOP/s; copy bandwidth (%d threads, read + write) %.1f"
-                + " GB/s%n%n",
-                repeats, loadBefore, ProcessMemory.loadAverage(), matmul, cores, copy));
+        StringBuilder report = new StringBuilder(format("A matrix times one row, %d repeats; MatVec kernel %s; load"
+                + " average %.1f before, %.1f after; fp32 matmul 1024^3 %.1f GFLOP/s; copy bandwidth (%d threads, read"
+                + " + write) %.1f GB/s%n%n",
+                repeats, MatVec.kernelName(), loadBefore, ProcessMemory.loadAverage(), matmul, cores, copy));
         report.append("| shape | weights | matrices | MatVec, one thread | MatVec, every core | libtorch |\n"
                 + "| --- | --- | --- | --- | --- | --- |\n");
         rows.forEach(report::append);

@@ -36,7 +36,7 @@ class LlamaDecodeStepTest {
 
     @BeforeAll
     static void kernel() {
-        assumeTrue(MatVec.available(), "the Java step needs the kernel (--add-modules jdk.incubator.vector)");
+        assumeTrue(MatVec.available(), "the Java step needs a MatVec kernel");
     }
 
     private static LlamaConfig config(int kvHeads, boolean tied, int maxPositions, String ropeScaling) {
