@@ -12,9 +12,32 @@ import org.junit.jupiter.api.Test;
  * A weight-only int8 layer's prompt product (more rows than {@link Int8Linear#GEMV_ROWS}), which dequantises the
  * weight a block of output rows at a time, against the same layer's decoding product of each token alone
  * ({@link MatVec} on the int8 matrix, checked against libtorch in {@link MatVecTest}): 2500 output rows of width 1024
- * span three 4 MiB blocks, the last one partial.
+ * span three 4 MiB blocks, the last one partial. And quantisation, which also goes a block of rows at a time, against
+ * the whole matrix quantised at once.
  */
 class Int8LinearTest {
+
+    @Test
+    void quantisingBlockByBlockEqualsQuantisingTheWholeMatrix() {
+        int in = 2048;
+        int out = 8200; // 67.2 MB of float32: a 64 MiB block of 8192 rows and one of 8
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(9);
+            NDArray w = m.randomNormal(new Shape(out, in)).mul(m.randomUniform(0.1f, 2f, new Shape(out, 1)));
+            Int8Linear layer = new Int8Linear(in, out, false);
+            layer.weight().setArray(w.duplicate());
+            layer.quantize(m, Int8Linear.Activations.FLOAT32);
+            // the whole matrix at once: per-row scale = max |w| / 127, q = round(w / scale)
+            NDArray scales = w.abs().max(new int[] {1}).div(Int8Linear.WEIGHT_ONLY_LEVELS);
+            NDArray dequantized = w.div(scales.expandDims(1)).round().mul(scales.expandDims(1));
+            NDArray x = m.randomNormal(new Shape(1, in));
+            float[] expected = x.matMul(dequantized.transpose()).toFloatArray();
+            float[] actual = layer.forward(x).toFloatArray(); // one row: the kernel on the layer's int8 matrix
+            for (int r = 0; r < out; r++) {
+                assertEquals(expected[r], actual[r], 1e-4 * Math.max(1, Math.abs(expected[r])), "output " + r);
+            }
+        }
+    }
 
     @Test
     void promptProductOverSeveralBlocksEqualsEachTokensProduct() {
