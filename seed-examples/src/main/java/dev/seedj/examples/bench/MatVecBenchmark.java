@@ -22,12 +22,12 @@ import java.util.function.BiFunction;
  * The matrix-vector product of one decoding step alone: one float32 row times [3072, 768] and [8192, 2048] matrices
  * (OPT-125m's and OPT-1.3b's first MLP layers) in float32, bfloat16 and int8, through {@link MatVec}'s kernel (the
  * native one by default, the Vector API's with {@code -Dseedj.matvec=vector}; a {@link KernelMatrix} view made once
- * per matrix, as a model's layers keep theirs) on one thread and on every core ({@link DecodeThreads#streaming}), and through
- * libtorch ({@code linear}; bfloat16 with the row rounded to bfloat16; int8 with {@code _weight_int8pack_mm}), each as
- * the rate at which it reads the matrices. Each type cycles through copies of its matrix totalling
+ * per matrix, as a model's layers keep theirs) on one thread and on every core ({@link DecodeThreads#streaming}), and
+ * through libtorch ({@code linear}; bfloat16 with the row rounded to bfloat16; int8 with {@code _weight_int8pack_mm}),
+ * each as the rate at which it reads the matrices. Each type cycles through copies of its matrix totalling
  * {@value #CYCLE_BYTES} bytes, so that, as in a model, no product finds its matrix in the cache (more than the 480 MB
- * last-level cache a Xeon host reports). Beside them: the machine's float32
- * matrix-multiply rate, its copy bandwidth (every core) and the load average.
+ * last-level cache a Xeon host reports). Beside them: the machine's float32 matrix-multiply rate, its copy bandwidth
+ * (every core) and the load average.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... dev.seedj.examples.bench.MatVecBenchmark [repeats]}
  * (default 300).

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link LlamaDecodeStep}, LLaMA's decoding step in Java, against libtorch's forward pass of the same steps
  * ({@link JavaDecodeSteps}): multi-head and grouped-query attention, tied and separate heads, weight-only int8, a
- * padded prompt position, dynamic rope scaling once the sequence outgrows the trained length, and bfloat16 models (their
- * cache widened for the Java steps and narrowed back for a libtorch step); and the models whose steps stay with
- * libtorch (dynamic int8).
+ * padded prompt position, dynamic rope scaling once the sequence outgrows the trained length, and bfloat16 models
+ * (their cache widened for the Java steps and narrowed back for a libtorch step); and the models whose steps stay
+ * with libtorch (dynamic int8).
  */
 class LlamaDecodeStepTest {
 
